@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import PermissionDeniedException
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digieduhack.accounts.auth import PUBLIC
+from digieduhack.accounts.pages import Form
+from digieduhack.challenges import services
+from digieduhack.challenges.api import EventSlug, PageNo
+from digieduhack.challenges.schemas import ChallengeIn
+from digieduhack.clock import Clock
+from digieduhack.errors import FieldErrors
+from digieduhack.events.services import current_event, get_event, list_events
+from digieduhack.models import Account, Challenge, ChallengeFormat, Event, Host
+from digieduhack.registrations.services import my_registration_for, waitlist_position
+from digieduhack.timezones import input_value, zone_names
+from digieduhack.web import parse_form, redirect, render
+
+
+@get(["/", "/challenges"], opt=PUBLIC, include_in_schema=False)
+async def catalog_page(
+    request: Request[Any, Any, Any], db: AsyncSession, event: EventSlug = None, page: PageNo = 1
+) -> Response[Any]:
+    ev = await get_event(db, event) if event else await current_event(db)
+    result = await services.catalog(db, ev, page, request.app.state.settings.page_size)
+    return render(
+        request, "challenges/catalog.html", {"event": ev, "result": result, "events": await list_events(db)}
+    )
+
+
+@get("/challenges/{slug:str}", opt=PUBLIC, include_in_schema=False)
+async def challenge_page(request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str) -> Response[Any]:
+    challenge = await services.get_challenge(db, slug, viewer)
+    registration = await my_registration_for(db, viewer, challenge)
+    position = await waitlist_position(db, registration) if registration else None
+    return render(
+        request,
+        "challenges/show.html",
+        {
+            "challenge": challenge,
+            "registration": registration,
+            "position": position,
+            "can_edit": services.is_member(viewer, challenge.host_id),
+            "can_export": services.is_member(viewer, challenge.host_id) or bool(viewer and viewer.is_organizer),
+        },
+    )
+
+
+@get("/host", include_in_schema=False)
+async def host_dashboard(request: Request[Any, Any, Any], db: AsyncSession, me: Account) -> Response[Any]:
+    return render(request, "challenges/host.html", {"challenges": await services.host_challenges(db, me)})
+
+
+def _form_context(event: Event, values: dict[str, Any], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {
+        "event": event,
+        "values": values,
+        "errors": errors,
+        "formats": list(ChallengeFormat),
+        "zones": sorted(zone_names()),
+        **extra,
+    }
+
+
+def _values(challenge: Challenge) -> dict[str, Any]:
+    return {
+        "title": challenge.title,
+        "summary": challenge.summary,
+        "description": challenge.description,
+        "language": challenge.language,
+        "format": challenge.format.value,
+        "timezone": challenge.timezone,
+        "starts_at_local": input_value(challenge.starts_at, challenge.timezone),
+        "ends_at_local": input_value(challenge.ends_at, challenge.timezone),
+        "country": challenge.country or "",
+        "city": challenge.city or "",
+        "venue": challenge.venue or "",
+        "capacity": "" if challenge.capacity is None else str(challenge.capacity),
+    }
+
+
+def _own_host(me: Account, host: Host) -> None:
+    if not services.is_member(me, host.id):
+        raise PermissionDeniedException("Only members of this host can create its challenges.")
+
+
+@get("/hosts/{host_slug:str}/challenges/new", include_in_schema=False)
+async def new_challenge_form(request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str) -> Response[Any]:
+    host = await services.get_host(db, host_slug)
+    _own_host(me, host)
+    event = await current_event(db)
+    values = {"format": "online", "language": "en", "timezone": "UTC"}
+    return render(request, "challenges/form.html", _form_context(event, values, {}, host=host, challenge=None))
+
+
+@post("/hosts/{host_slug:str}/challenges/new", include_in_schema=False)
+async def new_challenge_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str, data: Form, clock: Clock
+) -> Response[Any]:
+    host = await services.get_host(db, host_slug)
+    _own_host(me, host)
+    event = await current_event(db)
+    try:
+        challenge = await services.create_challenge(db, me, host, event, parse_form(ChallengeIn, data), clock)
+    except FieldErrors as exc:
+        return render(
+            request, "challenges/form.html", _form_context(event, data, exc.errors, host=host, challenge=None),
+            status_code=422,
+        )
+    return redirect(f"/challenges/{challenge.slug}", "challenge_created")
+
+
+@get("/challenges/{slug:str}/edit", include_in_schema=False)
+async def edit_challenge_form(request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str) -> Response[Any]:
+    challenge = await services.get_own_challenge(db, me, slug)
+    ctx = _form_context(challenge.event, _values(challenge), {}, host=challenge.host, challenge=challenge)
+    return render(request, "challenges/form.html", ctx)
+
+
+@post("/challenges/{slug:str}/edit", include_in_schema=False)
+async def edit_challenge_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, data: Form, clock: Clock
+) -> Response[Any]:
+    challenge = await services.get_own_challenge(db, me, slug)
+    try:
+        await services.update_challenge(db, me, challenge, parse_form(ChallengeIn, data), clock)
+    except FieldErrors as exc:  # raised before anything was changed
+        ctx = _form_context(challenge.event, data, exc.errors, host=challenge.host, challenge=challenge)
+        return render(request, "challenges/form.html", ctx, status_code=422)
+    return redirect(f"/challenges/{challenge.slug}", "challenge_saved")
+
+
+@post("/challenges/{slug:str}/publish", include_in_schema=False)
+async def publish_challenge_submit(db: AsyncSession, me: Account, slug: str, clock: Clock) -> Response[Any]:
+    challenge = await services.get_own_challenge(db, me, slug)
+    await services.publish_challenge(db, me, challenge, clock)
+    return redirect(f"/challenges/{challenge.slug}", "challenge_published")
+
+
+handlers = [
+    catalog_page,
+    challenge_page,
+    host_dashboard,
+    new_challenge_form,
+    new_challenge_submit,
+    edit_challenge_form,
+    edit_challenge_submit,
+    publish_challenge_submit,
+]

@@ -1,0 +1,211 @@
+"""Challenges: the rules hosts meet when they create, edit and publish, and the public catalog."""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import Select
+
+from digieduhack.challenges.schemas import ChallengeIn
+from digieduhack.clock import Clock
+from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
+from digieduhack.models import Account, Challenge, ChallengeFormat, ChallengeStatus, Event, Host, HostStatus
+from digieduhack.timezones import local_day_end, local_day_start, to_utc, zone
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "challenge"
+
+
+def is_member(actor: Account | None, host_id: int) -> bool:
+    return actor is not None and any(m.host_id == host_id for m in actor.memberships)
+
+
+def require_member(actor: Account, host_id: int) -> None:
+    if not is_member(actor, host_id):
+        raise Forbidden("Only members of this challenge's host can do this.")
+
+
+def with_related(stmt: Select[tuple[Challenge]]) -> Select[tuple[Challenge]]:
+    return stmt.options(joinedload(Challenge.host), joinedload(Challenge.event))
+
+
+async def get_host(db: AsyncSession, slug: str) -> Host:
+    host = await db.scalar(select(Host).where(Host.slug == slug))
+    if host is None:
+        raise NotFound(f"There is no host '{slug}'.")
+    return host
+
+
+async def get_challenge(db: AsyncSession, slug: str, viewer: Account | None = None) -> Challenge:
+    """A challenge by slug; drafts exist only for their host's members and organizers."""
+    challenge = await db.scalar(with_related(select(Challenge).where(Challenge.slug == slug)))
+    if challenge is None or (
+        challenge.status == ChallengeStatus.DRAFT
+        and not is_member(viewer, challenge.host_id)
+        and not (viewer and viewer.is_organizer)
+    ):
+        raise NotFound(f"There is no challenge '{slug}'.")
+    return challenge
+
+
+async def get_own_challenge(db: AsyncSession, actor: Account, slug: str) -> Challenge:
+    """A challenge the actor's host owns: 404 if it does not exist, 403 if it belongs to another host."""
+    challenge = await db.scalar(with_related(select(Challenge).where(Challenge.slug == slug)))
+    if challenge is None:
+        raise NotFound(f"There is no challenge '{slug}'.")
+    require_member(actor, challenge.host_id)
+    return challenge
+
+
+def check(data: ChallengeIn, event: Event) -> dict[str, object]:
+    """Apply the rules a form or API body must meet; returns the column values or raises FieldErrors."""
+    errors: dict[str, str] = {}
+    title = data.title.strip()
+    if len(title) < 3:
+        errors["title"] = "Must be at least 3 characters long."
+    tz = zone(data.timezone)
+    starts_at = ends_at = None
+    if tz is None:
+        errors["timezone"] = f"'{data.timezone}' is not a known IANA time zone, e.g. Europe/Brussels."
+    else:
+        starts_at = to_utc(data.starts_at_local, tz)
+        ends_at = to_utc(data.ends_at_local, tz)
+        if starts_at is None:
+            errors["starts_at_local"] = "This time does not exist in the time zone (the clocks change)."
+        if ends_at is None:
+            errors["ends_at_local"] = "This time does not exist in the time zone (the clocks change)."
+        first = local_day_start(event.starts_on, tz)
+        last = local_day_end(event.ends_on, tz)
+        window = (
+            f"{event.name} runs from {event.starts_on:%d %B %Y} to {event.ends_on:%d %B %Y} "
+            f"in the challenge's own time zone ({data.timezone})."
+        )
+        if starts_at is not None and not first <= starts_at < last:
+            errors["starts_at_local"] = f"The start must fall within the event's dates. {window}"
+        if ends_at is not None and not first < ends_at <= last:
+            errors["ends_at_local"] = f"The end must fall within the event's dates. {window}"
+        if starts_at is not None and ends_at is not None and ends_at <= starts_at and "ends_at_local" not in errors:
+            errors["ends_at_local"] = "The end must be after the start."
+    if data.format != ChallengeFormat.ONLINE:
+        if not (data.city or "").strip():
+            errors["city"] = "Give the city of the venue (needed unless the challenge is online)."
+        if not (data.country or "").strip():
+            errors["country"] = "Give the country of the venue (needed unless the challenge is online)."
+    if errors:
+        raise FieldErrors(errors)
+    return {
+        "title": title,
+        "summary": data.summary.strip(),
+        "description": data.description,
+        "language": data.language,
+        "format": data.format,
+        "timezone": data.timezone,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "country": data.country.upper() if data.country else None,
+        "city": (data.city or "").strip() or None,
+        "venue": (data.venue or "").strip() or None,
+        "capacity": data.capacity,
+    }
+
+
+async def create_challenge(
+    db: AsyncSession, actor: Account, host: Host, event: Event, data: ChallengeIn, clock: Clock
+) -> Challenge:
+    require_member(actor, host.id)
+    values = check(data, event)
+    now = clock.now()
+    challenge = Challenge(
+        event=event,
+        host=host,
+        slug=f"{slugify(data.title)}-{secrets.token_hex(3)}",
+        status=ChallengeStatus.DRAFT,
+        confirmed_count=0,
+        waitlisted_count=0,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    db.add(challenge)
+    await db.flush()
+    return challenge
+
+
+async def update_challenge(
+    db: AsyncSession, actor: Account, challenge: Challenge, data: ChallengeIn, clock: Clock
+) -> Challenge:
+    require_member(actor, challenge.host_id)
+    if challenge.status in (ChallengeStatus.CANCELLED,):
+        raise Conflict("A cancelled challenge cannot be edited.")
+    values = check(data, challenge.event)
+    capacity = values["capacity"]
+    if isinstance(capacity, int) and capacity < challenge.confirmed_count:
+        raise FieldErrors(
+            {"capacity": f"{challenge.confirmed_count} participants are already confirmed: "
+                         f"the capacity cannot be lower than that."}
+        )
+    for key, value in values.items():
+        setattr(challenge, key, value)
+    challenge.updated_at = clock.now()
+    await db.flush()
+    return challenge
+
+
+async def publish_challenge(db: AsyncSession, actor: Account, challenge: Challenge, clock: Clock) -> Challenge:
+    require_member(actor, challenge.host_id)
+    if challenge.host.status != HostStatus.APPROVED:
+        raise Conflict("Your host is not approved yet: challenges can be published once an organizer approves it.")
+    if challenge.status == ChallengeStatus.PUBLISHED:
+        raise Conflict("This challenge is already published.")
+    if challenge.status != ChallengeStatus.DRAFT:
+        raise Conflict(f"A {challenge.status.value} challenge cannot be published.")
+    challenge.status = ChallengeStatus.PUBLISHED
+    challenge.updated_at = clock.now()
+    await db.flush()
+    return challenge
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Challenge]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+async def catalog(db: AsyncSession, event: Event, page: int, per_page: int) -> Page:
+    where = (Challenge.event_id == event.id, Challenge.status.in_([ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED]))
+    total = await db.scalar(select(func.count()).select_from(Challenge).where(*where)) or 0
+    rows = await db.scalars(
+        with_related(select(Challenge).where(*where))
+        .order_by(Challenge.starts_at, Challenge.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+
+
+async def host_challenges(db: AsyncSession, actor: Account) -> list[Challenge]:
+    host_ids = [m.host_id for m in actor.memberships]
+    if not host_ids:
+        return []
+    rows = await db.scalars(
+        with_related(select(Challenge).where(Challenge.host_id.in_(host_ids))).order_by(
+            Challenge.host_id, Challenge.starts_at
+        )
+    )
+    return list(rows)

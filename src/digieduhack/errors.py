@@ -1,0 +1,205 @@
+"""Domain errors, raised by services, and their two renderings: problem details (API) and pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect
+from sqlalchemy.exc import IntegrityError
+
+log = logging.getLogger("digieduhack")
+
+
+class DomainError(Exception):
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    title = "Conflict"
+
+
+class RateLimited(DomainError):
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many attempts. Try again in {retry_after} seconds.", {"Retry-After": str(retry_after)}
+        )
+        self.retry_after = retry_after
+
+
+class FieldErrors(DomainError):
+    """One or more fields are invalid; `errors` maps a field name to its message."""
+
+    status_code = 422
+    title = "Invalid input"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+def field_error(field: str, message: str) -> FieldErrors:
+    return FieldErrors({field: message})
+
+
+# --- msgspec messages, made readable once for forms and API alike -------------------------------
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Expected `(?:str|array|object)` of length >= (\d+)"), "Must be at least {0} characters long."),
+    (re.compile(r"Expected `(?:str|array|object)` of length <= (\d+)"), "Must be at most {0} characters long."),
+    (re.compile(r"Expected `(?:int|float)` >= (-?\d+)"), "Must be {0} or more."),
+    (re.compile(r"Expected `(?:int|float)` <= (-?\d+)"), "Must be {0} or less."),
+    (re.compile(r"Invalid enum value '?(.*?)'?$"), "'{0}' is not one of the allowed choices."),
+    (re.compile(r"Object missing required field `(\w+)`"), "This field is required."),
+    (re.compile(r"Object contains unknown field `(\w+)`"), "Unknown field."),
+    (re.compile(r"Expected `str` matching regex"), "Contains characters that are not allowed."),
+    (re.compile(r"Invalid RFC3339 encoded datetime"), "Enter a date and time like 2026-11-09T09:00."),
+    (re.compile(r"Expected `datetime`"), "Enter a date and time like 2026-11-09T09:00."),
+    (re.compile(r"Expected `int`"), "Enter a whole number."),
+    (re.compile(r"Expected `bool`"), "Enter true or false."),
+    (re.compile(r"Expected `str`"), "Enter text."),
+]
+_PATH = re.compile(r" - at `\$\.?([\w.\[\]]*)`$")
+_MISSING = re.compile(r"Object (?:missing required|contains unknown) field `(\w+)`")
+
+
+def humanize(message: str) -> tuple[str, str]:
+    """Turn a msgspec validation message into (field, readable message)."""
+    field = ""
+    if m := _PATH.search(message):
+        field = m.group(1)
+        message = message[: m.start()]
+    if m := _MISSING.search(message):
+        field = f"{field}.{m.group(1)}" if field else m.group(1)
+    for pattern, text in _PATTERNS:
+        if m := pattern.search(message):
+            return field, text.format(*m.groups())
+    return field, message
+
+
+# --- API: RFC 9457 problem details ----------------------------------------------------------------
+def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
+            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def api_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    errors = None
+    if isinstance(exc, FieldErrors):
+        errors = [{"field": k, "message": v} for k, v in exc.errors.items()]
+    return problem(exc.status_code, exc.title, exc.detail, errors, exc.headers)
+
+
+def api_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    errors: list[dict[str, str]] | None = None
+    detail = exc.detail
+    if isinstance(exc, ValidationException):
+        errors = []
+        for item in exc.extra if isinstance(exc.extra, list) else []:
+            field, message = humanize(str(item.get("message", "")))
+            errors.append({"field": str(item.get("key") or field), "message": message})
+        if errors:
+            detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+    title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
+        exc.status_code, "Bad request" if exc.status_code < 500 else "Server error"
+    )
+    return problem(exc.status_code, title, detail, errors, dict(exc.headers or {}))
+
+
+def api_integrity_error(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
+    log.warning("integrity error answered as 409: %s", exc.orig)
+    return problem(409, "Conflict", "The change conflicts with the current state; reload and try again.")
+
+
+def api_server_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "Server error", "Something went wrong on our side. The change was not saved.")
+
+
+API_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: api_domain_error,
+    HTTPException: api_http_error,
+    IntegrityError: api_integrity_error,
+    Exception: api_server_error,
+}
+
+
+# --- pages: an error page, or the log-in page for the anonymous -----------------------------------
+def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str,
+                headers: dict[str, str] | None = None) -> Response[Any]:
+    from digieduhack.web import render
+
+    return render(request, "error.html", {"title": title, "detail": detail}, status_code=status, headers=headers)
+
+
+def page_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _error_page(request, exc.status_code, exc.title, exc.detail, exc.headers)
+
+
+def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, NotAuthorizedException):
+        from urllib.parse import quote
+
+        target = request.url.path if request.method == "GET" else request.headers.get("referer", "/")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        return Redirect(f"/login?next={quote(target)}")
+    titles = {403: "Forbidden", 404: "Page not found", 405: "Method not allowed", 429: "Too many requests"}
+    title = titles.get(exc.status_code, "Bad request" if exc.status_code < 500 else "Server error")
+    return _error_page(request, exc.status_code, title, exc.detail, dict(exc.headers or {}))
+
+
+def page_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    log.warning("integrity error answered as 409: %s", exc.orig)
+    return _error_page(request, 409, "Conflict", "This change conflicts with the current state. Reload and try again.")
+
+
+def page_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error", exc_info=exc)
+    return _error_page(request, 500, "Server error", "Something went wrong on our side. Nothing was saved.")
+
+
+PAGE_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: page_domain_error,
+    HTTPException: page_http_error,
+    IntegrityError: page_integrity_error,
+    Exception: page_server_error,
+}
+
+
+def dispatch(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """App-level fallback (unknown paths, errors before routing): problem details under /api, pages elsewhere."""
+    handlers = API_HANDLERS if request.url.path.startswith(("/api/", "/schema")) else PAGE_HANDLERS
+    for cls in type(exc).__mro__:
+        if cls in handlers:
+            response: Response[Any] = handlers[cls](request, exc)
+            return response
+    return api_server_error(request, exc)
+
+
+APP_HANDLERS: dict[type[Exception] | int, Any] = {Exception: dispatch}

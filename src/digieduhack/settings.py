@@ -1,0 +1,93 @@
+"""Configuration from DIGIEDUHACK_* environment variables, read once into a frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENVIRONMENTS = ("development", "production", "test")
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """A secret key kept under var/ so development sessions survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'digieduhack.sqlite3'}"
+    secret_key: str = "insecure-test-key-insecure-test-key"  # noqa: S105 (tests only; from_env never uses it)
+    base_url: str = "http://127.0.0.1:8000"
+    templates_dir: Path = ROOT / "templates"
+    static_dir: Path = ROOT / "static"
+    locales_dir: Path = ROOT / "locales"
+    session_days: int = 14
+    # argon2 cost; tests lower it, production keeps the library's defaults (about 50 ms here).
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    # attempts per client (IP) and per email in a window of rate_limit_window seconds
+    login_attempts: int = 10
+    signup_attempts: int = 5
+    rate_limit_window: int = 300
+    sqlite_busy_timeout_ms: int = 5000
+    db_pool_size: int = 10
+    db_pool_timeout: float = 10.0
+    # TEST ONLY: switches the capacity lock off so the concurrency test can prove it would overbook.
+    test_disable_join_lock: bool = False
+    page_size: int = 20
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            return e.get(f"DIGIEDUHACK_{name}")
+
+        environment = get("ENV") or "development"
+        if environment not in ENVIRONMENTS:
+            raise SystemExit(f"DIGIEDUHACK_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+        secret = get("SECRET_KEY")
+        if not secret:
+            if environment == "production":
+                raise SystemExit("DIGIEDUHACK_SECRET_KEY is required when DIGIEDUHACK_ENV=production")
+            secret = _dev_secret(ROOT / "var")
+        disable_lock = _flag(get("TEST_DISABLE_JOIN_LOCK"), False)
+        if disable_lock and environment != "test":
+            raise SystemExit("DIGIEDUHACK_TEST_DISABLE_JOIN_LOCK is only allowed with DIGIEDUHACK_ENV=test")
+        defaults = cls()
+        return cls(
+            environment=environment,
+            database_url=get("DATABASE_URL") or defaults.database_url,
+            secret_key=secret,
+            base_url=get("BASE_URL") or defaults.base_url,
+            login_attempts=int(get("LOGIN_ATTEMPTS") or defaults.login_attempts),
+            signup_attempts=int(get("SIGNUP_ATTEMPTS") or defaults.signup_attempts),
+            db_pool_size=int(get("DB_POOL_SIZE") or defaults.db_pool_size),
+            test_disable_join_lock=disable_lock,
+        )

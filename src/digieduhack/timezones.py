@@ -1,0 +1,53 @@
+"""Wall-clock times in IANA zones <-> UTC, with the checks a host needs to hear about."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel.dates import format_datetime
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone(name: str) -> ZoneInfo | None:
+    return ZoneInfo(name) if name in zone_names() else None
+
+
+def to_utc(local: datetime, tz: ZoneInfo) -> datetime | None:
+    """UTC for a wall-clock time in tz, or None when that time does not exist there (a DST gap)."""
+    naive = local.replace(tzinfo=None)
+    aware = naive.replace(tzinfo=tz)
+    as_utc = aware.astimezone(UTC)
+    if as_utc.astimezone(tz).replace(tzinfo=None) != naive:
+        return None
+    return as_utc
+
+
+def local_day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
+
+
+def local_day_end(day: date, tz: ZoneInfo) -> datetime:
+    return local_day_start(day + timedelta(days=1), tz)
+
+
+def utc_offset(dt: datetime, tz_name: str) -> str:
+    offset = dt.astimezone(ZoneInfo(tz_name)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def format_local(dt: datetime, tz_name: str, locale: str = "en") -> str:
+    """'Mon 9 Nov 2026, 09:00' in the given zone."""
+    return format_datetime(dt, "EEE d MMM y, HH:mm", tzinfo=ZoneInfo(tz_name), locale=locale)
+
+
+def input_value(dt: datetime, tz_name: str) -> str:
+    """The value of an <input type=datetime-local> for dt shown in tz."""
+    return dt.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%dT%H:%M")

@@ -1,0 +1,127 @@
+"""Page helpers: turn a form into the same msgspec struct the API takes, render templates, flash."""
+
+from __future__ import annotations
+
+import re
+import types
+from datetime import datetime
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+import msgspec
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from digieduhack.errors import FieldErrors, humanize
+
+T = TypeVar("T", bound=msgspec.Struct)
+_LOCAL_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+
+FLASH_COOKIE = "flash"
+# flash messages are keys, never free text: a cookie set by someone else can only pick one of these
+FLASH_MESSAGES = {
+    "signed_up": "Welcome! Your account is ready.",
+    "logged_in": "You are logged in.",
+    "logged_out": "You are logged out.",
+    "joined": "You are registered. See you at the hackathon!",
+    "waitlisted": "The challenge is full: you are on the waitlist and will be moved up when a place frees.",
+    "cancelled": "Your registration is cancelled.",
+    "already_joined": "You are already registered for this challenge.",
+    "challenge_created": "Challenge saved as a draft. Publish it when it is ready.",
+    "challenge_saved": "Changes saved.",
+    "challenge_published": "Challenge published: participants can now find and join it.",
+}
+
+
+def _base_type(tp: Any) -> tuple[Any, bool]:
+    """(inner type, optional?) for annotations like `int | None` or `Annotated[int, Meta] | None`."""
+    optional = False
+    if get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        optional = len(args) < len(get_args(tp))
+        tp = args[0] if len(args) == 1 else tp
+    if hasattr(tp, "__metadata__"):
+        tp = get_args(tp)[0]
+    return tp, optional
+
+
+def parse_form(struct: type[T], form: dict[str, Any]) -> T:
+    """Convert url-encoded form data to `struct`, or raise FieldErrors naming each bad field.
+
+    Blank fields become None (or are left out, so defaults apply); checkboxes become booleans;
+    `datetime-local` values without seconds are accepted. Unknown fields (the CSRF token, buttons)
+    are ignored here, unlike in JSON, because browsers send them.
+    """
+    hints = get_type_hints(struct, include_extras=True)
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in struct.__struct_fields__:
+        inner, optional = _base_type(hints[name])
+        raw = form.get(name)
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else None
+        if inner is bool:
+            data[name] = raw in ("on", "true", "1", "yes")
+            continue
+        if raw is None:
+            continue
+        value = str(raw).replace("\r\n", "\n")
+        if "\x00" in value:
+            errors[name] = "Contains characters that are not allowed."
+            continue
+        if inner is not str and value.strip() == "":
+            if optional:
+                data[name] = None
+            continue
+        if inner is datetime and _LOCAL_MINUTES.match(value.strip()):
+            value = value.strip() + ":00"
+        if inner is str and value.strip() == "" and optional:
+            data[name] = None
+            continue
+        data[name] = value
+    if errors:
+        raise FieldErrors(errors)
+    try:
+        return msgspec.convert(data, struct, strict=False)
+    except msgspec.ValidationError as exc:
+        field, message = humanize(str(exc))
+        raise FieldErrors({field.split(".")[0] or "__all__": message}) from exc
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """Render a full page, or the partial `_<name>` when the request comes from htmx and one exists."""
+    ctx = dict(context or {})
+    ctx.setdefault("me", request.user)
+    flash = request.cookies.get(FLASH_COOKIE)
+    ctx["flash"] = FLASH_MESSAGES.get(flash or "")
+    cookies = [Cookie(key=FLASH_COOKIE, value="", max_age=0, path="/")] if flash else []
+    name = template
+    if request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted"):
+        folder, _, base = template.rpartition("/")
+        partial = f"{folder}/_{base}" if folder else f"_{base}"
+        if (request.app.template_engine and partial in _templates(request)):
+            name = partial
+    return Template(name, context=ctx, status_code=status_code, headers=headers, cookies=cookies)
+
+
+def _templates(request: Request[Any, Any, Any]) -> set[str]:
+    names: set[str] = request.app.state.template_names
+    return names
+
+
+def redirect(path: str, flash: str | None = None) -> Redirect:
+    cookies = [Cookie(key=FLASH_COOKIE, value=flash, path="/", httponly=True, samesite="lax")] if flash else []
+    return Redirect(path, cookies=cookies)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are accepted as a redirect target after log-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
