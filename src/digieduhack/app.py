@@ -55,6 +55,8 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _JSON_UNSAFE = re.compile(rb"\\u0000", re.IGNORECASE)
+FORMAT_LABELS = {"online": "Online", "in_person": "In person", "hybrid": "Hybrid"}
+STATUS_LABELS = {"draft": "Draft", "published": "Published", "closed": "Closed", "cancelled": "Cancelled"}
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -95,6 +97,26 @@ def provide_me(request: Request[Any, Any, Any]) -> Account:
     return user
 
 
+def provide_settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def provide_clock(request: Request[Any, Any, Any]) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def provide_passwords(request: Request[Any, Any, Any]) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+def provide_limiter(request: Request[Any, Any, Any]) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
 def provide_viewer(request: Request[Any, Any, Any]) -> Account | None:
     return current_user(request)
 
@@ -110,6 +132,8 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     env.install_gettext_translations(  # type: ignore[attr-defined]
         Translations.load(str(settings.locales_dir), ["en"]), newstyle=True
     )
+    env.globals["formats"] = FORMAT_LABELS
+    env.globals["statuses"] = STATUS_LABELS
     env.filters["local"] = format_local
     env.filters["utc_offset"] = utc_offset
     return JinjaTemplateEngine.from_environment(env)
@@ -179,10 +203,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[api, pages, static],
         dependencies={
             "db": Provide(dbmod.provide_db),
-            "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
-            "clock": Provide(lambda request: request.app.state.clock, sync_to_thread=False),
-            "passwords": Provide(lambda request: request.app.state.passwords, sync_to_thread=False),
-            "limiter": Provide(lambda request: request.app.state.limiter, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "passwords": Provide(provide_passwords, sync_to_thread=False),
+            "limiter": Provide(provide_limiter, sync_to_thread=False),
             "me": Provide(provide_me, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
         },

@@ -14,7 +14,7 @@ from digieduhack.challenges.schemas import ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors
 from digieduhack.events.services import current_event, get_event, list_events
-from digieduhack.models import Account, Challenge, ChallengeFormat, Event, Host
+from digieduhack.models import Account, Challenge, Event, Host
 from digieduhack.registrations.services import my_registration_for, waitlist_position
 from digieduhack.timezones import input_value, zone_names
 from digieduhack.web import parse_form, redirect, render
@@ -59,8 +59,7 @@ def _form_context(event: Event, values: dict[str, Any], errors: dict[str, str], 
         "event": event,
         "values": values,
         "errors": errors,
-        "formats": list(ChallengeFormat),
-        "zones": sorted(zone_names()),
+        "zones": [(z, z) for z in sorted(zone_names())],
         **extra,
     }
 
