@@ -75,8 +75,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
 
 async def reject_bad_input(request: Request[Any, Any, Any]) -> None:
     """Before every handler: no NUL bytes anywhere; JSON endpoints take JSON only."""
-    if "\x00" in request.url.path or b"%00" in request.scope.get("query_string", b"") or "\x00" in str(
-        request.query_params
+    if (
+        "\x00" in request.url.path
+        or b"%00" in request.scope.get("query_string", b"")
+        or "\x00" in str(request.query_params)
     ):
         raise ClientException("The request contains a NUL character, which is not allowed.")
     if request.url.path.startswith("/api/") and request.method in BODY_METHODS:
@@ -84,7 +86,8 @@ async def reject_bad_input(request: Request[Any, Any, Any]) -> None:
         media_type, _ = request.content_type
         if body and media_type != "application/json":
             raise HTTPException(
-                status_code=415, detail=f"Send JSON with Content-Type: application/json (got {media_type or 'none'})."
+                status_code=415,
+                detail=f"Send JSON with Content-Type: application/json (got {media_type or 'none'}).",
             )
         if _JSON_UNSAFE.search(body):
             raise ClientException("The request contains a NUL character (\\u0000), which is not allowed.")
@@ -172,8 +175,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ],
         exception_handlers=PAGE_HANDLERS,
     )
-    static = create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC,
-                                        include_in_schema=False)
+    static = create_static_files_router(
+        path="/static", directories=[settings.static_dir], opt=PUBLIC, include_in_schema=False
+    )
     docs_router = Router("/schema", route_handlers=[], opt=PUBLIC, exception_handlers=API_HANDLERS)
     openapi = OpenAPIConfig(
         title="DigiEduHack manager API",

@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -30,9 +29,8 @@ def current_year(today: date) -> int:
     return today.year + 1
 
 
-async def seed(settings: Settings, path: Path = SEED_FILE, today: date | None = None) -> list[dict[str, str]]:
+async def seed(settings: Settings, spec: dict[str, Any], today: date | None = None) -> list[dict[str, str]]:
     """Load the demo data; running it twice changes nothing. Returns the accounts to show."""
-    spec = json.loads(path.read_text())
     clock = Clock()
     now = clock.now()
     year = current_year(today or now.date())
@@ -44,9 +42,7 @@ async def seed(settings: Settings, path: Path = SEED_FILE, today: date | None = 
         async with maker() as db:
             await dbmod.begin_write(db)
             events = {e["slug"].format(year=year): await _event(db, e, year, now) for e in spec["events"]}
-            current = next(
-                events[e["slug"].format(year=year)] for e in spec["events"] if e.get("current")
-            )
+            current = next(events[e["slug"].format(year=year)] for e in spec["events"] if e.get("current"))
             accounts: dict[str, Account] = {}
             for a in spec["accounts"]:
                 accounts[a["email"]] = await _account(db, a, passwords, now)
@@ -109,8 +105,14 @@ async def _host(db: AsyncSession, h: dict[str, Any], accounts: dict[str, Account
     host = await db.scalar(select(Host).where(Host.slug == h["slug"]))
     if host is None:
         host = Host(
-            slug=h["slug"], name=h["name"], kind=HostKind(h["kind"]), country=h["country"], city=h.get("city"),
-            website=h.get("website"), status=HostStatus.APPROVED, created_at=now,
+            slug=h["slug"],
+            name=h["name"],
+            kind=HostKind(h["kind"]),
+            country=h["country"],
+            city=h.get("city"),
+            website=h.get("website"),
+            status=HostStatus.APPROVED,
+            created_at=now,
         )
         db.add(host)
         await db.flush()
@@ -132,10 +134,18 @@ async def _challenge(
         return datetime.combine(event.starts_on + timedelta(days=day - 1), time.fromisoformat(hhmm))
 
     data = ChallengeIn(
-        title=c["title"], summary=c["summary"], description=c.get("description", ""), language=c["language"],
-        format=c["format"], timezone=c["timezone"], starts_at_local=local(c["day"], c["start"]),
-        ends_at_local=local(c["end_day"], c["end"]), country=c.get("country"), city=c.get("city"),
-        venue=c.get("venue"), capacity=c.get("capacity"),
+        title=c["title"],
+        summary=c["summary"],
+        description=c.get("description", ""),
+        language=c["language"],
+        format=c["format"],
+        timezone=c["timezone"],
+        starts_at_local=local(c["day"], c["start"]),
+        ends_at_local=local(c["end_day"], c["end"]),
+        country=c.get("country"),
+        city=c.get("city"),
+        venue=c.get("venue"),
+        capacity=c.get("capacity"),
     )
     challenge = await challenges.create_challenge(db, actor, host, event, data, clock)
     challenge.slug = c["slug"]
@@ -149,7 +159,9 @@ async def _registration(
     account = accounts[r["email"]]
     challenge_id = await db.scalar(select(Challenge.id).where(Challenge.slug == r["challenge"]))
     existing = await db.scalar(
-        select(Registration.id).where(Registration.challenge_id == challenge_id, Registration.account_id == account.id)
+        select(Registration.id).where(
+            Registration.challenge_id == challenge_id, Registration.account_id == account.id
+        )
     )
     if existing is None:
         await registrations.join(db, account, r["challenge"], clock=clock, settings=settings)
@@ -164,8 +176,14 @@ async def create_organizer(settings: Settings, email: str, name: str, password: 
             account = await db.scalar(select(Account).where(Account.email == normalize_email(email)))
             now = Clock().now()
             if account is None:
-                account = Account(email=normalize_email(email), display_name=name, locale="en", created_at=now,
-                                  terms_accepted_at=now, password_hash=await passwords.hash(password))
+                account = Account(
+                    email=normalize_email(email),
+                    display_name=name,
+                    locale="en",
+                    created_at=now,
+                    terms_accepted_at=now,
+                    password_hash=await passwords.hash(password),
+                )
                 db.add(account)
             account.is_organizer = True
             await db.commit()
@@ -184,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "seed":
-        shown = asyncio.run(seed(settings))
+        shown = asyncio.run(seed(settings, json.loads(SEED_FILE.read_text())))
         print("Demo data loaded. Log in at", settings.base_url + "/login", "with:")
         for s in shown:
             print(f"  {s['role']:<38} {s['email']:<40} password: {s['password']}")

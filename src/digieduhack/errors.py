@@ -67,8 +67,14 @@ def field_error(field: str, message: str) -> FieldErrors:
 
 # --- msgspec messages, made readable once for forms and API alike -------------------------------
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"Expected `(?:str|array|object)` of length >= (\d+)"), "Must be at least {0} characters long."),
-    (re.compile(r"Expected `(?:str|array|object)` of length <= (\d+)"), "Must be at most {0} characters long."),
+    (
+        re.compile(r"Expected `(?:str|array|object)` of length >= (\d+)"),
+        "Must be at least {0} characters long.",
+    ),
+    (
+        re.compile(r"Expected `(?:str|array|object)` of length <= (\d+)"),
+        "Must be at most {0} characters long.",
+    ),
     (re.compile(r"Expected `(?:int|float)` >= (-?\d+)"), "Must be {0} or more."),
     (re.compile(r"Expected `(?:int|float)` <= (-?\d+)"), "Must be {0} or less."),
     (re.compile(r"Invalid enum value '?(.*?)'?$"), "'{0}' is not one of the allowed choices."),
@@ -100,8 +106,13 @@ def humanize(message: str) -> tuple[str, str]:
 
 
 # --- API: RFC 9457 problem details ----------------------------------------------------------------
-def problem(status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None,
-            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
@@ -124,7 +135,9 @@ def api_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[di
             field, message = humanize(str(item.get("message", "")))
             errors.append({"field": str(item.get("key") or field), "message": message})
         if errors:
-            detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+            detail = "; ".join(
+                f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+            )
     title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
         exc.status_code, "Bad request" if exc.status_code < 500 else "Server error"
     )
@@ -150,11 +163,18 @@ API_HANDLERS: dict[type[Exception] | int, Any] = {
 
 
 # --- pages: an error page, or the log-in page for the anonymous -----------------------------------
-def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str,
-                headers: dict[str, str] | None = None) -> Response[Any]:
+def _error_page(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     from digieduhack.web import render
 
-    return render(request, "error.html", {"title": title, "detail": detail}, status_code=status, headers=headers)
+    return render(
+        request, "error.html", {"title": title, "detail": detail}, status_code=status, headers=headers
+    )
 
 
 def page_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -176,7 +196,9 @@ def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 def page_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
     log.warning("integrity error answered as 409: %s", exc.orig)
-    return _error_page(request, 409, "Conflict", "This change conflicts with the current state. Reload and try again.")
+    return _error_page(
+        request, 409, "Conflict", "This change conflicts with the current state. Reload and try again."
+    )
 
 
 def page_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -193,7 +215,7 @@ PAGE_HANDLERS: dict[type[Exception] | int, Any] = {
 
 
 def dispatch(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """App-level fallback (unknown paths, errors before routing): problem details under /api, pages elsewhere."""
+    """App-level fallback (unknown paths, errors before routing): problem details for the API, pages else."""
     handlers = API_HANDLERS if request.url.path.startswith(("/api/", "/schema")) else PAGE_HANDLERS
     for cls in type(exc).__mro__:
         if cls in handlers:

@@ -28,7 +28,9 @@ class Passwords:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
             try:
-                return bool(self._hasher.verify(password_hash or self._dummy, password)) and bool(password_hash)
+                return bool(self._hasher.verify(password_hash or self._dummy, password)) and bool(
+                    password_hash
+                )
             except (VerificationError, InvalidHashError):
                 return False
 

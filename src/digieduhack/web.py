@@ -97,7 +97,7 @@ def render(
 ) -> Response[Any]:
     """Render a full page, or the partial `_<name>` when the request comes from htmx and one exists."""
     ctx = dict(context or {})
-    ctx.setdefault("me", request.user)
+    ctx.setdefault("me", request.scope.get("user"))  # unset when no route matched (404, 405)
     flash = request.cookies.get(FLASH_COOKIE)
     ctx["flash"] = FLASH_MESSAGES.get(flash or "")
     cookies = [Cookie(key=FLASH_COOKIE, value="", max_age=0, path="/")] if flash else []
@@ -105,7 +105,7 @@ def render(
     if request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted"):
         folder, _, base = template.rpartition("/")
         partial = f"{folder}/_{base}" if folder else f"_{base}"
-        if (request.app.template_engine and partial in _templates(request)):
+        if request.app.template_engine and partial in _templates(request):
             name = partial
     return Template(name, context=ctx, status_code=status_code, headers=headers, cookies=cookies)
 
@@ -116,7 +116,9 @@ def _templates(request: Request[Any, Any, Any]) -> set[str]:
 
 
 def redirect(path: str, flash: str | None = None) -> Redirect:
-    cookies = [Cookie(key=FLASH_COOKIE, value=flash, path="/", httponly=True, samesite="lax")] if flash else []
+    cookies = (
+        [Cookie(key=FLASH_COOKIE, value=flash, path="/", httponly=True, samesite="lax")] if flash else []
+    )
     return Redirect(path, cookies=cookies)
 
 

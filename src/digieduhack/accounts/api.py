@@ -26,7 +26,13 @@ async def csrf(request: Request[Any, Any, Any]) -> CsrfOut:
     return CsrfOut(csrf_token=token if isinstance(token, str) else "")
 
 
-@post("/auth/signup", opt=PUBLIC, tags=["accounts"], status_code=HTTP_201_CREATED, summary="Create an account and log in")
+@post(
+    "/auth/signup",
+    opt=PUBLIC,
+    tags=["accounts"],
+    status_code=HTTP_201_CREATED,
+    summary="Create an account and log in",
+)
 async def signup(
     request: Request[Any, Any, Any],
     db: AsyncSession,
@@ -37,10 +43,18 @@ async def signup(
     clock: Clock,
 ) -> Response[AccountOut]:
     account = await services.signup(
-        db, data, passwords=passwords, limiter=limiter, settings=settings, clock=clock, client=client_of(request)
+        db,
+        data,
+        passwords=passwords,
+        limiter=limiter,
+        settings=settings,
+        clock=clock,
+        client=client_of(request),
     )
     token = await services.start_session(db, account, settings=settings, clock=clock, old_token=request.auth)
-    return Response(AccountOut.from_model(account), status_code=201, cookies=[session_cookie(settings, token)])
+    return Response(
+        AccountOut.from_model(account), status_code=201, cookies=[session_cookie(settings, token)]
+    )
 
 
 @post("/auth/login", opt=PUBLIC, tags=["accounts"], status_code=200, summary="Log in (starts a new session)")
@@ -60,7 +74,9 @@ async def login(
     return Response(AccountOut.from_model(account), cookies=[session_cookie(settings, token)])
 
 
-@post("/auth/logout", tags=["accounts"], status_code=HTTP_204_NO_CONTENT, summary="Log out (ends the session)")
+@post(
+    "/auth/logout", tags=["accounts"], status_code=HTTP_204_NO_CONTENT, summary="Log out (ends the session)"
+)
 async def logout(request: Request[Any, Any, Any], db: AsyncSession, settings: Settings) -> Response[None]:
     if request.auth:
         await services.end_session(db, request.auth)

@@ -33,7 +33,9 @@ def session_cookie(settings: Settings, token: str | None) -> Cookie:
 
 
 class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         app = connection.app
         token = connection.cookies.get(session_cookie_name(app.state.settings))
         if not token or len(token) > 100:

@@ -38,15 +38,23 @@ async def signup_submit(
     target = safe_next(data.get("next"))
     try:
         account = await services.signup(
-            db, parse_form(SignupIn, data), passwords=passwords, limiter=limiter, settings=settings,
-            clock=clock, client=client_of(request),
+            db,
+            parse_form(SignupIn, data),
+            passwords=passwords,
+            limiter=limiter,
+            settings=settings,
+            clock=clock,
+            client=client_of(request),
         )
     except DomainError as exc:
         errors = exc.errors if isinstance(exc, FieldErrors) else {"__all__": exc.detail}
         values = {k: v for k, v in data.items() if k != "password"}
         return render(
-            request, "accounts/signup.html", {"values": values, "errors": errors, "next": target},
-            status_code=exc.status_code, headers=exc.headers,
+            request,
+            "accounts/signup.html",
+            {"values": values, "errors": errors, "next": target},
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
     token = await services.start_session(db, account, settings=settings, clock=clock, old_token=request.auth)
     response = redirect(target, "signed_up")
@@ -72,15 +80,21 @@ async def login_submit(
     target = safe_next(data.get("next"))
     try:
         account = await services.authenticate(
-            db, parse_form(LoginIn, data), passwords=passwords, limiter=limiter, settings=settings,
+            db,
+            parse_form(LoginIn, data),
+            passwords=passwords,
+            limiter=limiter,
+            settings=settings,
             client=client_of(request),
         )
     except DomainError as exc:
         errors = exc.errors if isinstance(exc, FieldErrors) else {"__all__": exc.detail}
         return render(
-            request, "accounts/login.html",
+            request,
+            "accounts/login.html",
             {"values": {"email": data.get("email", "")}, "errors": errors, "next": target},
-            status_code=exc.status_code, headers=exc.headers,
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
     token = await services.start_session(db, account, settings=settings, clock=clock, old_token=request.auth)
     response = redirect(target, "logged_in")
@@ -89,7 +103,9 @@ async def login_submit(
 
 
 @post("/logout", include_in_schema=False)
-async def logout_submit(request: Request[Any, Any, Any], db: AsyncSession, settings: Settings) -> Response[Any]:
+async def logout_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, settings: Settings
+) -> Response[Any]:
     if request.auth:
         await services.end_session(db, request.auth)
     response = redirect("/", "logged_out")

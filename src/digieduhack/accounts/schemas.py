@@ -7,7 +7,10 @@ import msgspec
 from digieduhack.models import Account
 
 Email = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["ada@example.org"])
+    str,
+    msgspec.Meta(
+        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["ada@example.org"]
+    ),
 ]
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=200)]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]

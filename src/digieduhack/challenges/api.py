@@ -15,10 +15,14 @@ from digieduhack.models import Account
 
 PageNo = Annotated[int, Parameter(ge=1, le=100_000, description="page number, from 1")]
 PerPage = Annotated[int, Parameter(ge=1, le=100, description="items per page")]
-EventSlug = Annotated[str | None, Parameter(max_length=40, description="event slug; the current event if absent")]
+EventSlug = Annotated[
+    str | None, Parameter(max_length=40, description="event slug; the current event if absent")
+]
 
 
-@get("/challenges", opt=PUBLIC, tags=["challenges"], summary="Published challenges of an event, by start time")
+@get(
+    "/challenges", opt=PUBLIC, tags=["challenges"], summary="Published challenges of an event, by start time"
+)
 async def challenges_index(
     db: AsyncSession, event: EventSlug = None, page: PageNo = 1, per_page: PerPage = 20
 ) -> ChallengePage:
@@ -38,7 +42,11 @@ async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str) -
     return ChallengeOut.from_model(await services.get_challenge(db, slug, viewer))
 
 
-@post("/hosts/{host_slug:str}/challenges", tags=["challenges"], summary="Create a draft challenge (host members)")
+@post(
+    "/hosts/{host_slug:str}/challenges",
+    tags=["challenges"],
+    summary="Create a draft challenge (host members)",
+)
 async def challenges_create(
     db: AsyncSession, me: Account, host_slug: str, data: ChallengeIn, clock: Clock
 ) -> ChallengeOut:
@@ -48,7 +56,9 @@ async def challenges_create(
 
 
 @put("/challenges/{slug:str}", tags=["challenges"], summary="Replace a challenge's details (host members)")
-async def challenges_update(db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock) -> ChallengeOut:
+async def challenges_update(
+    db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock
+) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(await services.update_challenge(db, me, challenge, data, clock))
 
@@ -59,9 +69,20 @@ async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Cl
     return ChallengeOut.from_model(await services.publish_challenge(db, me, challenge, clock))
 
 
-@get("/me/hosted-challenges", tags=["challenges"], summary="Challenges of the hosts I belong to, drafts included")
+@get(
+    "/me/hosted-challenges",
+    tags=["challenges"],
+    summary="Challenges of the hosts I belong to, drafts included",
+)
 async def challenges_mine(db: AsyncSession, me: Account) -> list[ChallengeOut]:
     return [ChallengeOut.from_model(c) for c in await services.host_challenges(db, me)]
 
 
-handlers = [challenges_index, challenges_show, challenges_create, challenges_update, challenges_publish, challenges_mine]
+handlers = [
+    challenges_index,
+    challenges_show,
+    challenges_create,
+    challenges_update,
+    challenges_publish,
+    challenges_mine,
+]

@@ -32,7 +32,9 @@ async def catalog_page(
 
 
 @get("/challenges/{slug:str}", opt=PUBLIC, include_in_schema=False)
-async def challenge_page(request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str) -> Response[Any]:
+async def challenge_page(
+    request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str
+) -> Response[Any]:
     challenge = await services.get_challenge(db, slug, viewer)
     registration = await my_registration_for(db, viewer, challenge)
     position = await waitlist_position(db, registration) if registration else None
@@ -44,7 +46,8 @@ async def challenge_page(request: Request[Any, Any, Any], db: AsyncSession, view
             "registration": registration,
             "position": position,
             "can_edit": services.is_member(viewer, challenge.host_id),
-            "can_export": services.is_member(viewer, challenge.host_id) or bool(viewer and viewer.is_organizer),
+            "can_export": services.is_member(viewer, challenge.host_id)
+            or bool(viewer and viewer.is_organizer),
         },
     )
 
@@ -54,7 +57,9 @@ async def host_dashboard(request: Request[Any, Any, Any], db: AsyncSession, me: 
     return render(request, "challenges/host.html", {"challenges": await services.host_challenges(db, me)})
 
 
-def _form_context(event: Event, values: dict[str, Any], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
+def _form_context(
+    event: Event, values: dict[str, Any], errors: dict[str, str], **extra: Any
+) -> dict[str, Any]:
     return {
         "event": event,
         "values": values,
@@ -87,12 +92,16 @@ def _own_host(me: Account, host: Host) -> None:
 
 
 @get("/hosts/{host_slug:str}/challenges/new", include_in_schema=False)
-async def new_challenge_form(request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str) -> Response[Any]:
+async def new_challenge_form(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str
+) -> Response[Any]:
     host = await services.get_host(db, host_slug)
     _own_host(me, host)
     event = await current_event(db)
     values = {"format": "online", "language": "en", "timezone": "UTC"}
-    return render(request, "challenges/form.html", _form_context(event, values, {}, host=host, challenge=None))
+    return render(
+        request, "challenges/form.html", _form_context(event, values, {}, host=host, challenge=None)
+    )
 
 
 @post("/hosts/{host_slug:str}/challenges/new", include_in_schema=False)
@@ -106,14 +115,18 @@ async def new_challenge_submit(
         challenge = await services.create_challenge(db, me, host, event, parse_form(ChallengeIn, data), clock)
     except FieldErrors as exc:
         return render(
-            request, "challenges/form.html", _form_context(event, data, exc.errors, host=host, challenge=None),
+            request,
+            "challenges/form.html",
+            _form_context(event, data, exc.errors, host=host, challenge=None),
             status_code=422,
         )
     return redirect(f"/challenges/{challenge.slug}", "challenge_created")
 
 
 @get("/challenges/{slug:str}/edit", include_in_schema=False)
-async def edit_challenge_form(request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str) -> Response[Any]:
+async def edit_challenge_form(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str
+) -> Response[Any]:
     challenge = await services.get_own_challenge(db, me, slug)
     ctx = _form_context(challenge.event, _values(challenge), {}, host=challenge.host, challenge=challenge)
     return render(request, "challenges/form.html", ctx)

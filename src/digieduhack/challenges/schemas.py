@@ -14,8 +14,11 @@ Description = Annotated[str, msgspec.Meta(max_length=20_000)]
 Language = Annotated[
     str,
     msgspec.Meta(
-        min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        description="BCP 47 language tag", examples=["en", "pt-BR"],
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="BCP 47 language tag",
+        examples=["en", "pt-BR"],
     ),
 ]
 Country = Annotated[
@@ -33,7 +36,9 @@ class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):
     language: Language
     format: ChallengeFormat
     timezone: TimeZone
-    starts_at_local: Annotated[datetime, msgspec.Meta(description="local time in `timezone`, e.g. 2026-11-09T09:00:00")]
+    starts_at_local: Annotated[
+        datetime, msgspec.Meta(description="local time in `timezone`, e.g. 2026-11-09T09:00:00")
+    ]
     ends_at_local: datetime
     description: Description = ""
     country: Country | None = None
@@ -97,7 +102,9 @@ class ChallengeOut(msgspec.Struct):
             waitlisted_count=c.waitlisted_count,
             free_places=c.free_places,
             status=c.status,
-            host=HostOut(slug=c.host.slug, name=c.host.name, kind=c.host.kind, country=c.host.country, city=c.host.city),
+            host=HostOut(
+                slug=c.host.slug, name=c.host.name, kind=c.host.kind, country=c.host.country, city=c.host.city
+            ),
         )
 
 

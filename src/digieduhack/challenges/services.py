@@ -35,7 +35,7 @@ def require_member(actor: Account, host_id: int) -> None:
         raise Forbidden("Only members of this challenge's host can do this.")
 
 
-def with_related(stmt: Select[tuple[Challenge]]) -> Select[tuple[Challenge]]:
+def with_related(stmt: Select[Challenge]) -> Select[Challenge]:
     return stmt.options(joinedload(Challenge.host), joinedload(Challenge.event))
 
 
@@ -94,7 +94,12 @@ def check(data: ChallengeIn, event: Event) -> dict[str, object]:
             errors["starts_at_local"] = f"The start must fall within the event's dates. {window}"
         if ends_at is not None and not first < ends_at <= last:
             errors["ends_at_local"] = f"The end must fall within the event's dates. {window}"
-        if starts_at is not None and ends_at is not None and ends_at <= starts_at and "ends_at_local" not in errors:
+        if (
+            starts_at is not None
+            and ends_at is not None
+            and ends_at <= starts_at
+            and "ends_at_local" not in errors
+        ):
             errors["ends_at_local"] = "The end must be after the start."
     if data.format != ChallengeFormat.ONLINE:
         if not (data.city or "").strip():
@@ -151,8 +156,10 @@ async def update_challenge(
     capacity = values["capacity"]
     if isinstance(capacity, int) and capacity < challenge.confirmed_count:
         raise FieldErrors(
-            {"capacity": f"{challenge.confirmed_count} participants are already confirmed: "
-                         f"the capacity cannot be lower than that."}
+            {
+                "capacity": f"{challenge.confirmed_count} participants are already confirmed: "
+                f"the capacity cannot be lower than that."
+            }
         )
     for key, value in values.items():
         setattr(challenge, key, value)
@@ -161,10 +168,14 @@ async def update_challenge(
     return challenge
 
 
-async def publish_challenge(db: AsyncSession, actor: Account, challenge: Challenge, clock: Clock) -> Challenge:
+async def publish_challenge(
+    db: AsyncSession, actor: Account, challenge: Challenge, clock: Clock
+) -> Challenge:
     require_member(actor, challenge.host_id)
     if challenge.host.status != HostStatus.APPROVED:
-        raise Conflict("Your host is not approved yet: challenges can be published once an organizer approves it.")
+        raise Conflict(
+            "Your host is not approved yet: challenges can be published once an organizer approves it."
+        )
     if challenge.status == ChallengeStatus.PUBLISHED:
         raise Conflict("This challenge is already published.")
     if challenge.status != ChallengeStatus.DRAFT:
@@ -188,7 +199,10 @@ class Page:
 
 
 async def catalog(db: AsyncSession, event: Event, page: int, per_page: int) -> Page:
-    where = (Challenge.event_id == event.id, Challenge.status.in_([ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED]))
+    where = (
+        Challenge.event_id == event.id,
+        Challenge.status.in_([ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED]),
+    )
     total = await db.scalar(select(func.count()).select_from(Challenge).where(*where)) or 0
     rows = await db.scalars(
         with_related(select(Challenge).where(*where))

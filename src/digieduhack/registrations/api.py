@@ -25,7 +25,9 @@ async def registration_join(
 
 
 @delete("/challenges/{slug:str}/registration", tags=["registrations"], summary="Cancel my registration")
-async def registration_cancel(db: AsyncSession, me: Account, slug: str, clock: Clock, settings: Settings) -> None:
+async def registration_cancel(
+    db: AsyncSession, me: Account, slug: str, clock: Clock, settings: Settings
+) -> None:
     await services.cancel(db, me, slug, clock=clock, settings=settings)
 
 

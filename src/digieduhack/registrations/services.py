@@ -58,7 +58,9 @@ async def active_registration(db: AsyncSession, account_id: int, challenge_id: i
     return reg
 
 
-async def join(db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings) -> Registration:
+async def join(
+    db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings
+) -> Registration:
     """Confirmed while there is room, waitlisted when full; a second join is refused."""
     challenge = await lock_challenge(db, slug, settings)
     require_open(challenge, challenge.event, clock)
@@ -82,7 +84,9 @@ async def join(db: AsyncSession, actor: Account, slug: str, *, clock: Clock, set
     return reg
 
 
-async def cancel(db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings) -> Registration:
+async def cancel(
+    db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings
+) -> Registration:
     """Cancel the actor's registration; a freed place goes to the first person on the waitlist."""
     challenge = await lock_challenge(db, slug, settings)
     reg = await active_registration(db, actor.id, challenge.id)
@@ -96,7 +100,10 @@ async def cancel(db: AsyncSession, actor: Account, slug: str, *, clock: Clock, s
         challenge.confirmed_count = challenge.confirmed_count - 1
         first = await db.scalar(
             select(Registration)
-            .where(Registration.challenge_id == challenge.id, Registration.status == RegistrationStatus.WAITLISTED)
+            .where(
+                Registration.challenge_id == challenge.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
             .order_by(Registration.id)
             .limit(1)
         )
@@ -138,5 +145,7 @@ async def my_registrations(db: AsyncSession, actor: Account) -> list[tuple[Regis
     return [(r, await waitlist_position(db, r)) for r in regs]
 
 
-async def my_registration_for(db: AsyncSession, actor: Account | None, challenge: Challenge) -> Registration | None:
+async def my_registration_for(
+    db: AsyncSession, actor: Account | None, challenge: Challenge
+) -> Registration | None:
     return None if actor is None else await active_registration(db, actor.id, challenge.id)

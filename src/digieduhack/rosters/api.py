@@ -14,7 +14,7 @@ from digieduhack.models import Account
 from digieduhack.rosters import services
 
 
-def csv_response(request: Request[Any, Any, Any], stmt: Any, filename: str) -> Stream:
+def csv_response(request: Request[Any, Any, Any], stmt: services.RosterSelect, filename: str) -> Stream:
     rows = services.roster_rows(request.app.state.sessionmaker, stmt)
     return Stream(
         services.csv_stream(rows),
@@ -23,7 +23,12 @@ def csv_response(request: Request[Any, Any, Any], stmt: Any, filename: str) -> S
     )
 
 
-@get("/events/{event_slug:str}/roster.csv", tags=["rosters"], summary="Roster of a whole event as CSV (organizers)", opt={"writes": True})
+@get(
+    "/events/{event_slug:str}/roster.csv",
+    tags=["rosters"],
+    summary="Roster of a whole event as CSV (organizers)",
+    opt={"writes": True},
+)
 async def event_roster_csv(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, event_slug: str, clock: Clock
 ) -> Stream:
@@ -32,8 +37,12 @@ async def event_roster_csv(
     return csv_response(request, stmt, f"roster-{event.slug}.csv")
 
 
-@get("/challenges/{slug:str}/roster.csv", tags=["rosters"],
-     summary="Roster of one challenge as CSV (organizers, members of its host)", opt={"writes": True})
+@get(
+    "/challenges/{slug:str}/roster.csv",
+    tags=["rosters"],
+    summary="Roster of one challenge as CSV (organizers, members of its host)",
+    opt={"writes": True},
+)
 async def challenge_roster_csv(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, clock: Clock
 ) -> Stream:

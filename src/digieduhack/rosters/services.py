@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -13,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from digieduhack.challenges.services import is_member
 from digieduhack.clock import Clock
 from digieduhack.errors import Forbidden, NotFound
-from digieduhack.models import Account, AuditEntry, Challenge, Event, Host, Registration
+from digieduhack.models import Account, AuditEntry, Challenge, Event, Host, Registration, RegistrationStatus
 
+RosterSelect = Select[str, str, str, str, str | None, RegistrationStatus, datetime]
 COLUMNS = ("name", "email", "challenge", "host", "country", "status", "registered_at")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +41,7 @@ async def authorize_challenge_roster(db: AsyncSession, actor: Account, slug: str
     return challenge
 
 
-def roster_query(*, event_id: int | None = None, challenge_id: int | None = None) -> Select[Any]:
+def roster_query(*, event_id: int | None = None, challenge_id: int | None = None) -> RosterSelect:
     stmt = (
         select(
             Account.display_name,
@@ -62,7 +64,9 @@ def roster_query(*, event_id: int | None = None, challenge_id: int | None = None
     return stmt
 
 
-async def roster_rows(maker: async_sessionmaker[AsyncSession], stmt: Select[Any]) -> AsyncIterator[tuple[Any, ...]]:
+async def roster_rows(
+    maker: async_sessionmaker[AsyncSession], stmt: RosterSelect
+) -> AsyncIterator[tuple[Any, ...]]:
     """Rows straight from a server-side cursor, in their own session: constant memory for any size."""
     async with maker() as db:
         result = await db.stream(stmt.execution_options(yield_per=500))
@@ -87,18 +91,23 @@ async def csv_stream(rows: AsyncIterator[tuple[Any, ...]]) -> AsyncIterator[byte
 
 
 async def record_export(db: AsyncSession, actor: Account, target: str, clock: Clock, **details: Any) -> None:
-    db.add(AuditEntry(actor_id=actor.id, action="roster.export", target=target, details=details,
-                      created_at=clock.now()))
+    db.add(
+        AuditEntry(
+            actor_id=actor.id, action="roster.export", target=target, details=details, created_at=clock.now()
+        )
+    )
     await db.flush()
 
 
-async def event_export(db: AsyncSession, actor: Account, event: Event, clock: Clock) -> Select[Any]:
+async def event_export(db: AsyncSession, actor: Account, event: Event, clock: Clock) -> RosterSelect:
     authorize_event_roster(actor)
     await record_export(db, actor, f"event:{event.slug}", clock, format="csv")
     return roster_query(event_id=event.id)
 
 
-async def challenge_export(db: AsyncSession, actor: Account, slug: str, clock: Clock) -> tuple[Challenge, Select[Any]]:
+async def challenge_export(
+    db: AsyncSession, actor: Account, slug: str, clock: Clock
+) -> tuple[Challenge, RosterSelect]:
     challenge = await authorize_challenge_roster(db, actor, slug)
     await record_export(db, actor, f"challenge:{challenge.slug}", clock, format="csv")
     return challenge, roster_query(challenge_id=challenge.id)
