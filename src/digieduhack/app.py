@@ -38,7 +38,7 @@ from digieduhack.rosters import api as rosters_api
 from digieduhack.rosters import pages as rosters_pages
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
-from digieduhack.timezones import format_local, utc_offset
+from digieduhack.timezones import format_local, language_name, utc_offset
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -139,6 +139,7 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     env.globals["statuses"] = STATUS_LABELS
     env.filters["local"] = format_local
     env.filters["utc_offset"] = utc_offset
+    env.filters["language_name"] = language_name
     return JinjaTemplateEngine.from_environment(env)
 
 
@@ -174,11 +175,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *rosters_pages.handlers,
         ],
         exception_handlers=PAGE_HANDLERS,
+        include_in_schema=False,  # pages (and the roster downloads mounted here too) are not the JSON API
     )
     static = create_static_files_router(
         path="/static", directories=[settings.static_dir], opt=PUBLIC, include_in_schema=False
     )
-    docs_router = Router("/schema", route_handlers=[], opt=PUBLIC, exception_handlers=API_HANDLERS)
+    # the docs pages themselves are not part of the API they document
+    docs_router = Router(
+        "/schema", route_handlers=[], opt=PUBLIC, exception_handlers=API_HANDLERS, include_in_schema=False
+    )
     openapi = OpenAPIConfig(
         title="DigiEduHack manager API",
         version="1",

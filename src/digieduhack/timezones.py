@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel.dates import format_datetime
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_date, format_datetime
 
 
 @cache
@@ -51,3 +53,22 @@ def format_local(dt: datetime, tz_name: str, locale: str = "en") -> str:
 def input_value(dt: datetime, tz_name: str) -> str:
     """The value of an <input type=datetime-local> for dt shown in tz."""
     return dt.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%dT%H:%M")
+
+
+def format_day(day: date, locale: str = "en") -> str:
+    """'9 November 2027'."""
+    return format_date(day, "d MMMM y", locale=locale)
+
+
+def zones_of_country(country: str) -> list[str]:
+    zones: dict[str, list[str]] = get_global("territory_zones")
+    return list(zones.get(country.upper(), []))
+
+
+def language_name(code: str, locale: str = "en") -> str:
+    """'pt-BR' -> 'Portuguese (Brazil)'; the code itself when unknown."""
+    try:
+        name = Locale.parse(code, sep="-").get_display_name(locale)
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code

@@ -16,7 +16,7 @@ from digieduhack.errors import FieldErrors
 from digieduhack.events.services import current_event, get_event, list_events
 from digieduhack.models import Account, Challenge, Event, Host
 from digieduhack.registrations.services import my_registration_for, waitlist_position
-from digieduhack.timezones import input_value, zone_names
+from digieduhack.timezones import input_value, zone_names, zones_of_country
 from digieduhack.web import parse_form, redirect, render
 
 
@@ -98,7 +98,19 @@ async def new_challenge_form(
     host = await services.get_host(db, host_slug)
     _own_host(me, host)
     event = await current_event(db)
-    values = {"format": "online", "language": "en", "timezone": "UTC"}
+    zones = zones_of_country(host.country)
+    # prefer the zone named after the host's city (Recife: America/Recife), else the country's first
+    zones.sort(key=lambda z: z.rsplit("/", 1)[-1] != (host.city or "").replace(" ", "_"))
+    first, last = event.starts_on, event.ends_on
+    values = {
+        "format": "online",
+        "language": "en",
+        "timezone": zones[0] if zones else "UTC",
+        "starts_at_local": f"{first.isoformat()}T09:00",
+        "ends_at_local": f"{last.isoformat()}T17:00",
+        "country": host.country,
+        "city": host.city or "",
+    }
     return render(
         request, "challenges/form.html", _form_context(event, values, {}, host=host, challenge=None)
     )

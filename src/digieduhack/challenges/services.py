@@ -17,7 +17,7 @@ from digieduhack.challenges.schemas import ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
 from digieduhack.models import Account, Challenge, ChallengeFormat, ChallengeStatus, Event, Host, HostStatus
-from digieduhack.timezones import local_day_end, local_day_start, to_utc, zone
+from digieduhack.timezones import format_day, local_day_end, local_day_start, to_utc, zone
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -87,7 +87,7 @@ def check(data: ChallengeIn, event: Event) -> dict[str, object]:
         first = local_day_start(event.starts_on, tz)
         last = local_day_end(event.ends_on, tz)
         window = (
-            f"{event.name} runs from {event.starts_on:%d %B %Y} to {event.ends_on:%d %B %Y} "
+            f"{event.name} runs from {format_day(event.starts_on)} to {format_day(event.ends_on)} "
             f"in the challenge's own time zone ({data.timezone})."
         )
         if starts_at is not None and not first <= starts_at < last:
