@@ -133,7 +133,9 @@ def api_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[di
         errors = []
         for item in exc.extra if isinstance(exc.extra, list) else []:
             field, message = humanize(str(item.get("message", "")))
-            errors.append({"field": str(item.get("key") or field), "message": message})
+            key = str(item.get("key") or "")
+            # Litestar names the whole body "data" for unknown or missing fields; the message names the field
+            errors.append({"field": field if field and key in ("", "data") else key, "message": message})
         if errors:
             detail = "; ".join(
                 f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors

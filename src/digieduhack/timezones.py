@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -61,7 +62,7 @@ def format_day(day: date, locale: str = "en") -> str:
 
 
 def zones_of_country(country: str) -> list[str]:
-    zones: dict[str, list[str]] = get_global("territory_zones")
+    zones: Mapping[str, list[str]] = get_global("territory_zones")
     return list(zones.get(country.upper(), []))
 
 
