@@ -39,6 +39,7 @@ from digieduhack.rosters import pages as rosters_pages
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.timezones import format_local, language_name, utc_offset
+from digieduhack.web import N_
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,8 +56,13 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _JSON_UNSAFE = re.compile(rb"\\u0000", re.IGNORECASE)
-FORMAT_LABELS = {"online": "Online", "in_person": "In person", "hybrid": "Hybrid"}
-STATUS_LABELS = {"draft": "Draft", "published": "Published", "closed": "Closed", "cancelled": "Cancelled"}
+FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+    "closed": N_("Closed"),
+    "cancelled": N_("Cancelled"),
+}
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 

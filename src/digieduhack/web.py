@@ -18,18 +18,27 @@ T = TypeVar("T", bound=msgspec.Struct)
 _LOCAL_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 FLASH_COOKIE = "flash"
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation; templates translate it when shown."""
+    return message
+
+
 # flash messages are keys, never free text: a cookie set by someone else can only pick one of these
 FLASH_MESSAGES = {
-    "signed_up": "Welcome! Your account is ready.",
-    "logged_in": "You are logged in.",
-    "logged_out": "You are logged out.",
-    "joined": "You are registered. See you at the hackathon!",
-    "waitlisted": "The challenge is full: you are on the waitlist and will be moved up when a place frees.",
-    "cancelled": "Your registration is cancelled.",
-    "already_joined": "You are already registered for this challenge.",
-    "challenge_created": "Challenge saved as a draft. Publish it when it is ready.",
-    "challenge_saved": "Changes saved.",
-    "challenge_published": "Challenge published: participants can now find and join it.",
+    "signed_up": N_("Welcome! Your account is ready."),
+    "logged_in": N_("You are logged in."),
+    "logged_out": N_("You are logged out."),
+    "joined": N_("You are registered. See you at the hackathon!"),
+    "waitlisted": N_(
+        "The challenge is full: you are on the waitlist and will be moved up when a place frees."
+    ),
+    "cancelled": N_("Your registration is cancelled."),
+    "already_joined": N_("You are already registered for this challenge."),
+    "challenge_created": N_("Challenge saved as a draft. Publish it when it is ready."),
+    "challenge_saved": N_("Changes saved."),
+    "challenge_published": N_("Challenge published: participants can now find and join it."),
 }
 
 
