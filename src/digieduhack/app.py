@@ -252,5 +252,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     app.state.limiter = RateLimiter()
     app.state.template_names = set(template_engine.engine.list_templates())
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return app

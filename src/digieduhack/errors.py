@@ -6,8 +6,10 @@ import logging
 import re
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect
 from sqlalchemy.exc import IntegrityError
 
@@ -227,3 +229,44 @@ def dispatch(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 APP_HANDLERS: dict[type[Exception] | int, Any] = {Exception: dispatch}
+
+
+# --- the OpenAPI description of those problem details ---------------------------------------------
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct):
+    """RFC 9457 problem details: the body of every API error (media type application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed request: invalid JSON, a parameter or field of the wrong type or size, a NUL character",
+    401: "Not logged in (no valid session cookie), or wrong email or password",
+    403: "Not allowed for this account, or the CSRF token is missing or wrong",
+    404: "No such resource (or not visible to this account)",
+    409: "Conflicts with the current state",
+    415: "The body is not JSON (Content-Type: application/json)",
+    422: "Well-formed but invalid input; `errors` names each field",
+    429: "Too many attempts; see the Retry-After header",
+}
+
+
+def problems(*codes: int) -> dict[int, ResponseSpec]:
+    """`responses=` for a handler: the error statuses it can answer, each with a problem-details body."""
+    return {
+        code: ResponseSpec(
+            Problem,
+            description=_PROBLEM_DESCRIPTIONS[code],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for code in codes
+    }

@@ -25,7 +25,12 @@ def to_utc(local: datetime, tz: ZoneInfo) -> datetime | None:
     """UTC for a wall-clock time in tz, or None when that time does not exist there (a DST gap)."""
     naive = local.replace(tzinfo=None)
     aware = naive.replace(tzinfo=tz)
-    as_utc = aware.astimezone(UTC)
+    try:
+        as_utc = aware.astimezone(UTC)
+    except OverflowError:
+        # a time in year 1 or 9999 that the zone's offset pushes out of datetime's range: answer the
+        # earliest/latest instant there is, so that callers reject it as out of range, not with a 500
+        return datetime.min.replace(tzinfo=UTC) if naive.year == 1 else datetime.max.replace(tzinfo=UTC)
     if as_utc.astimezone(tz).replace(tzinfo=None) != naive:
         return None
     return as_utc

@@ -39,6 +39,8 @@ async def signup(
     limiter.hit(f"signup:client:{client}", settings.signup_attempts, settings.rate_limit_window)
     if not data.accept_terms:
         raise field_error("accept_terms", "Please accept the terms and the privacy notice to sign up.")
+    if len(email) > 254:  # lower() can lengthen text ("İ" becomes two characters): the column holds 254
+        raise field_error("email", "Must be at most 254 characters long.")
     name = data.display_name.strip()
     if not name:
         raise field_error("display_name", "Enter your name.")
