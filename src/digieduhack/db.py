@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -72,8 +74,12 @@ async def provide_db(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSess
     Unsafe methods, and GET handlers marked opt={"writes": True}, start a write transaction.
     """
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with maker() as db:
-        if request.method not in SAFE_METHODS or request.route_handler.opt.get("writes"):
+    writes = request.method not in SAFE_METHODS or bool(request.route_handler.opt.get("writes"))
+    # SQLite: writers of this process queue here instead of sleeping in SQLite's busy handler;
+    # BEGIN IMMEDIATE still serialises them against other processes.
+    lock: asyncio.Lock | None = request.app.state.sqlite_write_lock if writes else None
+    async with lock or contextlib.nullcontext(), maker() as db:
+        if writes:
             await begin_write(db)
         try:
             yield db
