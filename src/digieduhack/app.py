@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -97,6 +98,10 @@ async def reject_bad_input(request: Request[Any, Any, Any]) -> None:
             )
         if _JSON_UNSAFE.search(body):
             raise ClientException("The request contains a NUL character (\\u0000), which is not allowed.")
+        try:  # msgspec raises UnicodeDecodeError (not DecodeError) on bad UTF-8, which Litestar answers with 500
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ClientException("The request body is not valid UTF-8.") from None
 
 
 def provide_me(request: Request[Any, Any, Any]) -> Account:
@@ -248,6 +253,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = dbmod.create_sessionmaker(engine)
+    app.state.sqlite_write_lock = asyncio.Lock() if settings.is_sqlite else None
     app.state.clock = clock or Clock()
     app.state.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     app.state.limiter = RateLimiter()
