@@ -52,7 +52,8 @@ class RateLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, key: str, limit: int, window: int) -> None:
+    def hit(self, key: str, limit: int, window: int, *, record: bool = True) -> None:
+        """Raise RateLimited when `key` already had `limit` hits in `window` seconds, else count this one."""
         now = time.monotonic()
         with self._lock:
             hits = self._hits.setdefault(key, deque())
@@ -60,9 +61,14 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= limit:
                 raise RateLimited(max(1, math.ceil(hits[0] + window - now)))
-            hits.append(now)
+            if record:
+                hits.append(now)
             if len(self._hits) > 100_000:  # bound memory under a flood of distinct keys
                 self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
+
+    def check(self, key: str, limit: int, window: int) -> None:
+        """Raise RateLimited like hit(), without counting."""
+        self.hit(key, limit, window, record=False)
 
     def reset(self) -> None:
         with self._lock:

@@ -43,8 +43,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     # attempts per client (IP) and per email in a window of rate_limit_window seconds
-    login_attempts: int = 10
-    signup_attempts: int = 5
+    login_attempts: int = 10  # failed log-ins
+    signup_attempts: int = 20
     rate_limit_window: int = 300
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 10
@@ -89,5 +89,6 @@ class Settings:
             login_attempts=int(get("LOGIN_ATTEMPTS") or defaults.login_attempts),
             signup_attempts=int(get("SIGNUP_ATTEMPTS") or defaults.signup_attempts),
             db_pool_size=int(get("DB_POOL_SIZE") or defaults.db_pool_size),
+            db_pool_timeout=float(get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout),
             test_disable_join_lock=disable_lock,
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from digieduhack.accounts import services
 from digieduhack.accounts.auth import PUBLIC, session_cookie
 from digieduhack.accounts.schemas import AccountOut, CsrfOut, LoginIn, SignupIn
 from digieduhack.clock import Clock
+from digieduhack.errors import problems
 from digieduhack.models import Account
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
@@ -32,6 +34,7 @@ async def csrf(request: Request[Any, Any, Any]) -> CsrfOut:
     tags=["accounts"],
     status_code=HTTP_201_CREATED,
     summary="Create an account and log in",
+    responses=problems(400, 403, 409, 415, 422, 429),
 )
 async def signup(
     request: Request[Any, Any, Any],
@@ -57,7 +60,14 @@ async def signup(
     )
 
 
-@post("/auth/login", opt=PUBLIC, tags=["accounts"], status_code=200, summary="Log in (starts a new session)")
+@post(
+    "/auth/login",
+    opt=PUBLIC,
+    tags=["accounts"],
+    status_code=200,
+    summary="Log in (starts a new session)",
+    responses=problems(400, 401, 403, 415, 429),
+)
 async def login(
     request: Request[Any, Any, Any],
     db: AsyncSession,
@@ -75,7 +85,11 @@ async def login(
 
 
 @post(
-    "/auth/logout", tags=["accounts"], status_code=HTTP_204_NO_CONTENT, summary="Log out (ends the session)"
+    "/auth/logout",
+    tags=["accounts"],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Log out (ends the session)",
+    responses=problems(401, 403) | {204: ResponseSpec(None, description="Logged out")},
 )
 async def logout(request: Request[Any, Any, Any], db: AsyncSession, settings: Settings) -> Response[None]:
     if request.auth:
@@ -83,7 +97,7 @@ async def logout(request: Request[Any, Any, Any], db: AsyncSession, settings: Se
     return Response(None, status_code=204, cookies=[session_cookie(settings, None)])
 
 
-@get("/me", tags=["accounts"], summary="The logged-in account")
+@get("/me", tags=["accounts"], summary="The logged-in account", responses=problems(401))
 async def me_(me: Account) -> AccountOut:
     return AccountOut.from_model(me)
 

@@ -14,6 +14,9 @@ Email = Annotated[
 ]
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=200)]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Country = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
+]
 
 
 class SignupIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -21,6 +24,7 @@ class SignupIn(msgspec.Struct, forbid_unknown_fields=True):
     display_name: DisplayName
     password: Password
     accept_terms: bool = False
+    country: Country | None = None
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):

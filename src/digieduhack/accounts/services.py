@@ -53,6 +53,7 @@ async def signup(
         password_hash=await passwords.hash(data.password),
         locale="en",
         is_organizer=False,
+        country=data.country.upper() if data.country else None,
         terms_accepted_at=now,
         created_at=now,
     )
@@ -71,12 +72,17 @@ async def authenticate(
     client: str,
 ) -> Account:
     email = normalize_email(data.email)
-    limiter.hit(f"login:client:{client}", settings.login_attempts, settings.rate_limit_window)
-    limiter.hit(f"login:email:{email}", settings.login_attempts, settings.rate_limit_window)
+    # failed attempts are counted, per client and per email: a room of people behind one address
+    # logging in successfully is never locked out
+    keys = (f"login:client:{client}", f"login:email:{email}")
+    for key in keys:
+        limiter.check(key, settings.login_attempts, settings.rate_limit_window)
     account = await db.scalar(select(Account).where(Account.email == email))
     # the same answer, after the same work, for an unknown email and a wrong password
     ok = await passwords.verify(account.password_hash if account else None, data.password)
     if account is None or not ok:
+        for key in keys:
+            limiter.hit(key, settings.login_attempts, settings.rate_limit_window)
         raise BadCredentials("Email or password is incorrect.")
     return await load_account(db, account.id)
 
