@@ -98,7 +98,8 @@ async def reject_bad_input(request: Request[Any, Any, Any]) -> None:
             )
         if _JSON_UNSAFE.search(body):
             raise ClientException("The request contains a NUL character (\\u0000), which is not allowed.")
-        try:  # msgspec raises UnicodeDecodeError (not DecodeError) on bad UTF-8, which Litestar answers with 500
+        # msgspec raises UnicodeDecodeError (not DecodeError) on bad UTF-8, which Litestar answers with 500
+        try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             raise ClientException("The request body is not valid UTF-8.") from None

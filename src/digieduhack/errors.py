@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import msgspec
 from litestar import Request, Response
@@ -128,6 +129,17 @@ def api_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[di
     return problem(exc.status_code, exc.title, exc.detail, errors, exc.headers)
 
 
+HTTP_TITLES = {
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+}
+
+
 def api_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     errors: list[dict[str, str]] | None = None
     detail = exc.detail
@@ -142,9 +154,7 @@ def api_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[di
             detail = "; ".join(
                 f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
             )
-    title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
-        exc.status_code, "Bad request" if exc.status_code < 500 else "Server error"
-    )
+    title = HTTP_TITLES.get(exc.status_code, "Bad request" if exc.status_code < 500 else "Server error")
     return problem(exc.status_code, title, detail, errors, dict(exc.headers or {}))
 
 
@@ -187,14 +197,15 @@ def page_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Resp
 
 def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException):
-        from urllib.parse import quote
+        # after log-in, come back to this page (or, for a form post, to the page that held the form)
+        from digieduhack.web import safe_next
 
-        target = request.url.path if request.method == "GET" else request.headers.get("referer", "/")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"
-        return Redirect(f"/login?next={quote(target)}")
-    titles = {403: "Forbidden", 404: "Page not found", 405: "Method not allowed", 429: "Too many requests"}
-    title = titles.get(exc.status_code, "Bad request" if exc.status_code < 500 else "Server error")
+        referer = urlsplit(request.headers.get("referer", "")).path
+        target = request.url.path if request.method == "GET" else referer
+        return Redirect(f"/login?next={quote(safe_next(target))}")
+    title = {**HTTP_TITLES, 404: "Page not found"}.get(
+        exc.status_code, "Bad request" if exc.status_code < 500 else "Server error"
+    )
     return _error_page(request, exc.status_code, title, exc.detail, dict(exc.headers or {}))
 
 

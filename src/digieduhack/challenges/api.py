@@ -10,6 +10,7 @@ from digieduhack.accounts.auth import PUBLIC
 from digieduhack.challenges import services
 from digieduhack.challenges.schemas import ChallengeIn, ChallengeOut, ChallengePage
 from digieduhack.clock import Clock
+from digieduhack.errors import problems
 from digieduhack.events.services import current_event, get_event
 from digieduhack.models import Account
 
@@ -21,7 +22,11 @@ EventSlug = Annotated[
 
 
 @get(
-    "/challenges", opt=PUBLIC, tags=["challenges"], summary="Published challenges of an event, by start time"
+    "/challenges",
+    opt=PUBLIC,
+    tags=["challenges"],
+    summary="Published challenges of an event, by start time",
+    responses=problems(400, 404),
 )
 async def challenges_index(
     db: AsyncSession, event: EventSlug = None, page: PageNo = 1, per_page: PerPage = 20
@@ -37,7 +42,13 @@ async def challenges_index(
     )
 
 
-@get("/challenges/{slug:str}", opt=PUBLIC, tags=["challenges"], summary="One challenge")
+@get(
+    "/challenges/{slug:str}",
+    opt=PUBLIC,
+    tags=["challenges"],
+    summary="One challenge",
+    responses=problems(400, 404),
+)
 async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str) -> ChallengeOut:
     return ChallengeOut.from_model(await services.get_challenge(db, slug, viewer))
 
@@ -46,6 +57,7 @@ async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str) -
     "/hosts/{host_slug:str}/challenges",
     tags=["challenges"],
     summary="Create a draft challenge (host members)",
+    responses=problems(400, 401, 403, 404, 409, 415, 422),
 )
 async def challenges_create(
     db: AsyncSession, me: Account, host_slug: str, data: ChallengeIn, clock: Clock
@@ -55,7 +67,12 @@ async def challenges_create(
     return ChallengeOut.from_model(challenge)
 
 
-@put("/challenges/{slug:str}", tags=["challenges"], summary="Replace a challenge's details (host members)")
+@put(
+    "/challenges/{slug:str}",
+    tags=["challenges"],
+    summary="Replace a challenge's details (host members)",
+    responses=problems(400, 401, 403, 404, 409, 415, 422),
+)
 async def challenges_update(
     db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock
 ) -> ChallengeOut:
@@ -63,7 +80,13 @@ async def challenges_update(
     return ChallengeOut.from_model(await services.update_challenge(db, me, challenge, data, clock))
 
 
-@post("/challenges/{slug:str}/publish", tags=["challenges"], status_code=200, summary="Publish a draft")
+@post(
+    "/challenges/{slug:str}/publish",
+    tags=["challenges"],
+    status_code=200,
+    summary="Publish a draft",
+    responses=problems(400, 401, 403, 404, 409),
+)
 async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(await services.publish_challenge(db, me, challenge, clock))
@@ -73,6 +96,7 @@ async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Cl
     "/me/hosted-challenges",
     tags=["challenges"],
     summary="Challenges of the hosts I belong to, drafts included",
+    responses=problems(401),
 )
 async def challenges_mine(db: AsyncSession, me: Account) -> list[ChallengeOut]:
     return [ChallengeOut.from_model(c) for c in await services.host_challenges(db, me)]

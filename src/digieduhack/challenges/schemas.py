@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from digieduhack.accounts.schemas import Country
 from digieduhack.models import Challenge, ChallengeFormat, ChallengeStatus, HostKind
 
 Title = Annotated[str, msgspec.Meta(min_length=3, max_length=120)]
@@ -20,9 +21,6 @@ Language = Annotated[
         description="BCP 47 language tag",
         examples=["en", "pt-BR"],
     ),
-]
-Country = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
 ]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Brussels"])]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]

@@ -17,6 +17,7 @@ from digieduhack.challenges.schemas import ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
 from digieduhack.models import Account, Challenge, ChallengeFormat, ChallengeStatus, Event, Host, HostStatus
+from digieduhack.registrations.services import fill_from_waitlist
 from digieduhack.timezones import format_day, local_day_end, local_day_start, to_utc, zone
 
 
@@ -153,6 +154,8 @@ async def update_challenge(
     if challenge.status in (ChallengeStatus.CANCELLED,):
         raise Conflict("A cancelled challenge cannot be edited.")
     values = check(data, challenge.event)
+    # the counts below must not move under us: lock the row as joining and cancelling do
+    await db.refresh(challenge, ["capacity", "confirmed_count", "waitlisted_count"], with_for_update=True)
     capacity = values["capacity"]
     if isinstance(capacity, int) and capacity < challenge.confirmed_count:
         raise FieldErrors(
@@ -164,6 +167,8 @@ async def update_challenge(
     for key, value in values.items():
         setattr(challenge, key, value)
     challenge.updated_at = clock.now()
+    # a raised capacity goes to the waitlist first: a newcomer must not jump ahead of it
+    await fill_from_waitlist(db, challenge, clock)
     await db.flush()
     return challenge
 

@@ -119,6 +119,33 @@ async def cancel(
     return reg
 
 
+async def fill_from_waitlist(db: AsyncSession, challenge: Challenge, clock: Clock) -> None:
+    """Give free places (after a capacity was raised) to the waitlist, first come first served.
+
+    Call with the challenge row locked, like join and cancel.
+    """
+    if challenge.waitlisted_count == 0:
+        return
+    stmt = (
+        select(Registration)
+        .where(
+            Registration.challenge_id == challenge.id, Registration.status == RegistrationStatus.WAITLISTED
+        )
+        .order_by(Registration.id)
+    )
+    if challenge.capacity is not None:
+        free = challenge.capacity - challenge.confirmed_count
+        if free <= 0:
+            return
+        stmt = stmt.limit(free)
+    now = clock.now()
+    for reg in await db.scalars(stmt):
+        reg.status = RegistrationStatus.CONFIRMED
+        reg.updated_at = now
+        challenge.confirmed_count = challenge.confirmed_count + 1
+        challenge.waitlisted_count = challenge.waitlisted_count - 1
+
+
 async def waitlist_position(db: AsyncSession, reg: Registration) -> int | None:
     if reg.status != RegistrationStatus.WAITLISTED:
         return None

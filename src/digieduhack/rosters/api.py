@@ -9,6 +9,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
+from digieduhack.errors import problems
 from digieduhack.events.services import get_event
 from digieduhack.models import Account
 from digieduhack.rosters import services
@@ -18,7 +19,7 @@ def csv_response(request: Request[Any, Any, Any], stmt: services.RosterSelect, f
     rows = services.roster_rows(request.app.state.sessionmaker, stmt)
     return Stream(
         services.csv_stream(rows),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/* types
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
@@ -27,7 +28,9 @@ def csv_response(request: Request[Any, Any, Any], stmt: services.RosterSelect, f
     "/events/{event_slug:str}/roster.csv",
     tags=["rosters"],
     summary="Roster of a whole event as CSV (organizers)",
+    media_type="text/csv",
     opt={"writes": True},
+    responses=problems(400, 401, 403, 404),
 )
 async def event_roster_csv(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, event_slug: str, clock: Clock
@@ -41,7 +44,9 @@ async def event_roster_csv(
     "/challenges/{slug:str}/roster.csv",
     tags=["rosters"],
     summary="Roster of one challenge as CSV (organizers, members of its host)",
+    media_type="text/csv",
     opt={"writes": True},
+    responses=problems(400, 401, 403, 404),
 )
 async def challenge_roster_csv(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, clock: Clock

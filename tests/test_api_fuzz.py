@@ -1,0 +1,255 @@
+"""Schemathesis over the whole JSON API, in process.
+
+Every operation of /schema/openapi.json gets valid (positive) and invalid (negative) requests, sent
+anonymously, as a participant and as a host member, with path parameters that often name real rows
+(the current event, a published challenge the host member owns, a draft of that host, a challenge of
+another host). No answer may be a 5xx, and every answer must match what the document says: status
+code, content type, body schema and documented headers. Afterwards the rows the fuzzing went through
+must still be consistent (each challenge's counters match its registrations).
+
+Schemathesis drives an ASGI app from its own event-loop thread, while an async engine is bound to the
+loop that first uses it; so the run gets an app instance of its own (same settings, same database),
+started and shut down (engine disposed) through its ASGI lifespan in that thread. The test's own loop
+only arranges the data and checks the outcome; the run itself happens in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.errors import FailureGroup
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digieduhack.app import create_app
+from digieduhack.models import Challenge, ChallengeStatus, Registration, RegistrationStatus
+from digieduhack.settings import Settings
+from tests import factories
+
+# examples per operation, identity and generation mode: 19 operations x 3 identities x 2 modes x 18
+# is about 2,000 requests, under a minute per backend
+MAX_EXAMPLES = 18
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+# operations that end (or replace) the caller's session when they succeed: log in again afterwards
+SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
+OPERATIONS = 19
+TIMES = defaultdict(float)
+
+
+@dataclass
+class Identity:
+    name: str
+    email: str | None
+    cookies: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def log_in(self, app: Any) -> None:
+        """Like any API client: CSRF cookie first, then POST /auth/login sending the token as a header."""
+        with asgi.get_client(app) as client:
+            assert client.get("/api/v1/auth/csrf").status_code == 200
+            csrf = client.cookies["csrftoken"]
+            self.cookies = {"csrftoken": csrf}
+            self.headers = {"x-csrftoken": csrf}
+            if self.email is None:
+                return
+            response = client.post(
+                "/api/v1/auth/login",
+                json={"email": self.email, "password": factories.PASSWORD},
+                headers=self.headers,
+            )
+            assert response.status_code == 200, response.text
+            self.cookies["session"] = client.cookies["session"]
+
+
+@dataclass
+class Finding:
+    identity: str
+    operation: str
+    mode: str
+    titles: list[str]
+    report: str
+
+    def __str__(self) -> str:
+        return f"[{self.identity}, {self.mode}] {self.operation}: {'; '.join(self.titles)}\n{self.report}"
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    # operation -> status codes answered
+    statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    operations: int = 0
+    requests: int = 0
+
+
+def fuzz(
+    app: Any,
+    operation: Any,
+    strategy: st.SearchStrategy[Any],
+    identity: Identity,
+    mode: str,
+    outcome: Outcome,
+) -> None:
+    seen: set[tuple[str, ...]] = set()
+    label = operation.label
+
+    @hypothesis.settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],  # failures are collected, not shrunk
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        t0 = time.perf_counter()
+        response = case.call(headers=identity.headers, cookies=identity.cookies)
+        TIMES["call"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        outcome.requests += 1
+        outcome.statuses[label].add(response.status_code)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=identity.headers)
+        except FailureGroup as group:
+            titles = sorted({failure.title for failure in group.exceptions})
+            if tuple(titles) not in seen:  # one report per kind of failure is enough
+                seen.add(tuple(titles))
+                outcome.findings.append(Finding(identity.name, label, mode, titles, group.message))
+        TIMES["validate"] += time.perf_counter() - t0
+        if label in SESSION_CHANGING and 200 <= response.status_code < 300:
+            identity.log_in(app)
+
+    run()
+
+
+def run_schemathesis(
+    settings: Settings, path_examples: dict[str, list[str]], bodies: dict[str, list[Any]]
+) -> Outcome:
+    app = create_app(settings)
+    outcome = Outcome()
+    try:
+        schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
+        identities = [
+            Identity("anonymous", None),
+            Identity("participant", "alice@example.org"),
+            Identity("host member", "hanne@example.org"),
+        ]
+        for identity in identities:
+            identity.log_in(app)
+        operations = [result.ok() for result in schema.get_all_operations()]
+        outcome.operations = len(operations)
+        for operation in operations:
+            names = [p.name for p in operation.path_parameters]
+            # real rows by name, one set of path parameters per example row, besides generated ones
+            real = [dict(zip(names, row, strict=True)) for row in zip(*(path_examples[n] for n in names))]
+            for identity in identities:
+                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                    strategies = [operation.as_strategy(generation_mode=mode)]
+                    strategies += [
+                        operation.as_strategy(generation_mode=mode, path_parameters=params) for params in real
+                    ]
+                    if mode == GenerationMode.POSITIVE:
+                        strategies += [
+                            operation.as_strategy(path_parameters=params, body=body)
+                            for body in bodies.get(operation.label, [])
+                            for params in real or [None]
+                        ]
+                    fuzz(app, operation, st.one_of(strategies), identity, mode.value, outcome)
+        return outcome
+    finally:
+        # ends the lifespan schemathesis started: the app's on_shutdown disposes of its engine
+        asgi.shutdown_lifespans()
+
+
+async def test_api_answers_fuzzed_requests_without_server_errors_and_as_documented(
+    settings: Settings, db: AsyncSession, world: factories.World
+) -> None:
+    own = await factories.challenge(db, world.event, world.host_a, slug="fuzz-open", capacity=2)
+    draft = await factories.challenge(
+        db, world.event, world.host_a, slug="fuzz-draft", status=ChallengeStatus.DRAFT
+    )
+    other = await factories.challenge(db, world.event, world.host_b, slug="fuzz-other", capacity=None)
+    await factories.registration(db, own, world.alice)
+    path_examples = {
+        "slug": [own.slug, draft.slug, other.slug],
+        "event_slug": [world.event.slug, world.event.slug, world.event.slug],
+        "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug],
+    }
+
+    # fuzzed credentials never pass, nor do fuzzed challenges fall within the event's dates: these
+    # operations also get valid bodies, so that their successful answers are checked too
+    day = world.event.starts_on.isoformat()
+    challenge = {
+        "title": "Fuzzed challenge",
+        "summary": "A challenge written by the fuzzer.",
+        "language": "en",
+        "format": "online",
+        "timezone": "Europe/Brussels",
+        "starts_at_local": f"{day}T09:00:00",
+        "ends_at_local": f"{day}T17:00:00",
+        "capacity": 5,
+    }
+    bodies = {
+        "POST /api/v1/auth/login": [{"email": world.bob.email, "password": factories.PASSWORD}],
+        "POST /api/v1/hosts/{host_slug}/challenges": [challenge],
+        "PUT /api/v1/challenges/{slug}": [challenge],
+    }
+
+    started = time.monotonic()
+    outcome = await asyncio.to_thread(run_schemathesis, settings, path_examples, bodies)
+    print(dict(TIMES))
+    print(f"\nschemathesis: {outcome.requests} requests in {time.monotonic() - started:.1f}s")
+    for label, codes in sorted(outcome.statuses.items()):
+        print(f"  {label}: {sorted(codes)}")
+
+    assert not outcome.findings, "\n\n".join(map(str, outcome.findings))
+    assert outcome.operations == OPERATIONS  # the whole document was covered: no operation skipped
+    assert len(outcome.statuses) == OPERATIONS
+    # the requests reached real rows: every operation answered with success at least once, but the
+    # roster of a whole event, which is for organizers only (none of the identities is one)
+    without_success = {
+        label for label, codes in outcome.statuses.items() if not any(200 <= c < 300 for c in codes)
+    }
+    assert without_success == {"GET /api/v1/events/{event_slug}/roster.csv"}
+    # and left them consistent: each challenge's counters are those of its registrations
+    counted = (
+        select(
+            Challenge.slug,
+            Challenge.capacity,
+            Challenge.confirmed_count,
+            Challenge.waitlisted_count,
+            func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
+            func.count(Registration.id).filter(Registration.status == RegistrationStatus.WAITLISTED),
+        )
+        .outerjoin(Registration, Registration.challenge_id == Challenge.id)
+        .group_by(Challenge.id)
+    )
+    rows = (await db.execute(counted)).all()
+    assert {"fuzz-open", "fuzz-draft", "fuzz-other"} <= {row[0] for row in rows}
+    for slug, capacity, confirmed_count, waitlisted_count, confirmed, waitlisted in rows:
+        assert (slug, confirmed_count, waitlisted_count) == (slug, confirmed, waitlisted)
+        assert capacity is None or confirmed <= capacity, slug
