@@ -39,13 +39,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.app import create_app
-from digieduhack.models import Challenge, ChallengeStatus, Registration, RegistrationStatus
+from digieduhack.models import Account, Challenge, ChallengeStatus, Registration, RegistrationStatus
 from digieduhack.settings import Settings
 from tests import factories
+from tests.conftest import Client, ClientFactory
 
-# examples per operation, identity and generation mode: 19 operations x 3 identities x 2 modes x 18
-# is about 2,000 requests, under a minute per backend
-MAX_EXAMPLES = 18
+# examples per operation, identity and generation mode: 19 operations x 3 identities x 2 modes x 12
+# is about 1,400 requests, well under a minute per backend
+MAX_EXAMPLES = 12
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -56,7 +57,6 @@ CHECKS = [
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
 OPERATIONS = 19
-TIMES = defaultdict(float)
 
 
 @dataclass
@@ -126,10 +126,7 @@ def fuzz(
     )
     @given(case=strategy)
     def run(case: Any) -> None:
-        t0 = time.perf_counter()
         response = case.call(headers=identity.headers, cookies=identity.cookies)
-        TIMES["call"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
         outcome.requests += 1
         outcome.statuses[label].add(response.status_code)
         try:
@@ -139,7 +136,6 @@ def fuzz(
             if tuple(titles) not in seen:  # one report per kind of failure is enough
                 seen.add(tuple(titles))
                 outcome.findings.append(Finding(identity.name, label, mode, titles, group.message))
-        TIMES["validate"] += time.perf_counter() - t0
         if label in SESSION_CHANGING and 200 <= response.status_code < 300:
             identity.log_in(app)
 
@@ -200,7 +196,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug],
     }
 
-    # fuzzed credentials never pass, nor do fuzzed challenges fall within the event's dates: these
+    # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these
     # operations also get valid bodies, so that their successful answers are checked too
     day = world.event.starts_on.isoformat()
     challenge = {
@@ -214,6 +210,14 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "capacity": 5,
     }
     bodies = {
+        "POST /api/v1/auth/signup": [
+            {
+                "email": "fuzz@example.org",
+                "display_name": "Fuzz",
+                "password": "fuzz password",
+                "accept_terms": True,
+            }
+        ],
         "POST /api/v1/auth/login": [{"email": world.bob.email, "password": factories.PASSWORD}],
         "POST /api/v1/hosts/{host_slug}/challenges": [challenge],
         "PUT /api/v1/challenges/{slug}": [challenge],
@@ -221,7 +225,6 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
 
     started = time.monotonic()
     outcome = await asyncio.to_thread(run_schemathesis, settings, path_examples, bodies)
-    print(dict(TIMES))
     print(f"\nschemathesis: {outcome.requests} requests in {time.monotonic() - started:.1f}s")
     for label, codes in sorted(outcome.statuses.items()):
         print(f"  {label}: {sorted(codes)}")
@@ -253,3 +256,58 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     for slug, capacity, confirmed_count, waitlisted_count, confirmed, waitlisted in rows:
         assert (slug, confirmed_count, waitlisted_count) == (slug, confirmed, waitlisted)
         assert capacity is None or confirmed <= capacity, slug
+
+
+# --- what earlier runs found: the answers that used to be 500s ------------------------------------
+async def test_challenge_times_at_the_edges_of_the_calendar_are_refused_as_outside_the_event(
+    world: factories.World, db: AsyncSession, client_factory: ClientFactory
+) -> None:
+    """Year 1 east of UTC and year 9999 west of it have no UTC instant (datetime overflows): a 422, no 500."""
+    member = await client_factory(world.member_a)
+    start, end = world.event.starts_on, world.event.ends_on
+    for zone, starts, ends in [
+        ("Europe/Brussels", "0001-01-01T00:30:00", "0001-01-01T00:45:00"),
+        ("America/New_York", "9999-12-31T23:00:00", "9999-12-31T23:30:00"),
+    ]:
+        body = {
+            "title": "Edge of time",
+            "summary": "Times no calendar can hold.",
+            "language": "en",
+            "format": "online",
+            "timezone": zone,
+            "starts_at_local": starts,
+            "ends_at_local": ends,
+        }
+        response = await member.post(f"/api/v1/hosts/{world.host_a.slug}/challenges", json=body)
+        window = (
+            f"{world.event.name} runs from {start.day} November {start.year} to "
+            f"{end.day} November {end.year} in the challenge's own time zone ({zone})."
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"] == [
+            {
+                "field": "starts_at_local",
+                "message": f"The start must fall within the event's dates. {window}",
+            },
+            {"field": "ends_at_local", "message": f"The end must fall within the event's dates. {window}"},
+        ]
+    assert await db.scalar(select(func.count()).select_from(Challenge)) == 0
+
+
+async def test_signup_refuses_an_email_that_lowercasing_makes_longer_than_the_column(
+    db: AsyncSession, anon: Client
+) -> None:
+    """'İ'.lower() is two characters: 240 of them pass the 254-character limit, but not once lowercased."""
+    email = "İ" * 240 + "@example.org"
+    body = {"email": email, "display_name": "Long Mail", "password": factories.PASSWORD, "accept_terms": True}
+    response = await anon.post("/api/v1/auth/signup", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": "email: Must be at most 254 characters long.",
+        "errors": [{"field": "email", "message": "Must be at most 254 characters long."}],
+    }
+    assert await db.scalar(select(func.count()).select_from(Account)) == 0

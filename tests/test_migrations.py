@@ -102,7 +102,8 @@ def schema_diff(url: str) -> list[Any]:
 def pg_relations(conn: Connection) -> set[str]:
     rows = conn.execute(
         text(
-            "SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = 'public'"
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public'"
         )
     )
     return set(rows.scalars())

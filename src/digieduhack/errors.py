@@ -84,8 +84,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Object missing required field `(\w+)`"), "This field is required."),
     (re.compile(r"Object contains unknown field `(\w+)`"), "Unknown field."),
     (re.compile(r"Expected `str` matching regex"), "Contains characters that are not allowed."),
-    (re.compile(r"Invalid RFC3339 encoded datetime"), "Enter a date and time like 2026-11-09T09:00."),
-    (re.compile(r"Expected `datetime`"), "Enter a date and time like 2026-11-09T09:00."),
+    (
+        re.compile(r"Invalid RFC3339 encoded datetime"),
+        "Enter a date and time as YYYY-MM-DDTHH:MM:SS.",
+    ),
+    (
+        re.compile(r"Expected `datetime`"),
+        "Enter a date and time as YYYY-MM-DDTHH:MM:SS.",
+    ),
     (re.compile(r"Expected `int`"), "Enter a whole number."),
     (re.compile(r"Expected `bool`"), "Enter true or false."),
     (re.compile(r"Expected `str`"), "Enter text."),

@@ -10,7 +10,7 @@ from collections import Counter
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.models import Challenge, Registration, RegistrationStatus
@@ -182,13 +182,16 @@ async def test_simultaneous_cancellations_promote_the_first_waitlisted_in_order_
                 ]
 
 
-async def test_server_process_sees_the_sessions_committed_by_the_test(
+async def test_sessions_written_by_the_test_authenticate_on_the_server_process(
     server: Server, db: AsyncSession
 ) -> None:
-    """Sanity check of the harness itself: the server sees the rows the test commits (same database)."""
-    people = await participants(db, 2)
+    """The harness itself: the server reads the database the test commits to, so the session rows made
+    in place of 200 log-ins are honoured, and a token without a row is not."""
+    people = await participants(db, 1)
+    stranger = Participant(people[0].account, token="not-a-session-token")
     async with httpx.AsyncClient(base_url=server.base_url) as client:
         me = await client.get("/api/v1/me", headers=auth_headers(server, people[0]))
+        nobody = await client.get("/api/v1/me", headers=auth_headers(server, stranger))
     assert me.status_code == 200, me.text
-    assert me.json()["email"] == people[0].account.email
-    assert await db.scalar(select(func.count()).select_from(Registration)) == 0
+    assert (me.json()["id"], me.json()["email"]) == (people[0].account.id, people[0].account.email)
+    assert nobody.status_code == 401

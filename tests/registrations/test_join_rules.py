@@ -79,8 +79,9 @@ async def test_can_join_only_within_the_event_registration_window(
     world: factories.World, db: AsyncSession, app: Litestar, client_factory: ClientFactory
 ) -> None:
     c = await factories.challenge(db, world.event, world.host_a)
-    opens_at = datetime(YEAR - 1, 12, 1, 8, 30, tzinfo=UTC)
-    closes_at = factories.now().replace(microsecond=0) + timedelta(days=2)
+    # any fixed window works: the clock is set below (log-in sessions only need it before their expiry)
+    opens_at = datetime(YEAR - 2, 12, 1, 8, 30, tzinfo=UTC)
+    closes_at = datetime(YEAR - 2, 12, 20, 18, 0, tzinfo=UTC)
     world.event.registration_opens_at = opens_at
     world.event.registration_closes_at = closes_at
     await db.commit()
@@ -97,7 +98,7 @@ async def test_can_join_only_within_the_event_registration_window(
 
     assert (too_early.status_code, too_early.json()) == (
         409,
-        problem(409, "Conflict", f"Registration opens on 01 December {YEAR - 1} at 08:30 UTC."),
+        problem(409, "Conflict", f"Registration opens on 01 December {YEAR - 2} at 08:30 UTC."),
     )
     assert in_time.status_code == 201
     assert (too_late.status_code, too_late.json()) == (
