@@ -98,20 +98,7 @@ async def cancel(
     reg.cancelled_at = reg.updated_at = now
     if was_confirmed:
         challenge.confirmed_count = challenge.confirmed_count - 1
-        first = await db.scalar(
-            select(Registration)
-            .where(
-                Registration.challenge_id == challenge.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-            .order_by(Registration.id)
-            .limit(1)
-        )
-        if first is not None:
-            first.status = RegistrationStatus.CONFIRMED
-            first.updated_at = now
-            challenge.confirmed_count = challenge.confirmed_count + 1
-            challenge.waitlisted_count = challenge.waitlisted_count - 1
+        await fill_from_waitlist(db, challenge, clock)
     else:
         challenge.waitlisted_count = challenge.waitlisted_count - 1
     await db.flush()
