@@ -135,7 +135,7 @@ class Client:
         return await self.request("DELETE", url, **kw)
 
     async def submit(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
-        """Post a page form the way a browser does: url-encoded, CSRF token in the form, no redirects followed."""
+        """Post a page form like a browser: url-encoded, CSRF token in the form, redirects not followed."""
         form = {"_csrf_token": await self.ensure_csrf(), **(data or {})}
         return await self.raw.post(url, data=form, follow_redirects=False, **kw)
 
@@ -181,4 +181,3 @@ async def world(db: AsyncSession) -> factories.World:
 
 def event_day(day: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=UTC)
-

@@ -24,7 +24,7 @@ from digieduhack.models import (
     RegistrationStatus,
 )
 
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
 _seq = itertools.count(1)
 
@@ -38,8 +38,13 @@ def next_edition_dates() -> tuple[date, date]:
     return date(year, 11, 9), date(year, 11, 10)
 
 
-async def event(db: AsyncSession, slug: str | None = None, starts_on: date | None = None,
-                ends_on: date | None = None, **kw: object) -> Event:
+async def event(
+    db: AsyncSession,
+    slug: str | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    **kw: object,
+) -> Event:
     start, end = next_edition_dates()
     ev = Event(
         slug=slug or str((starts_on or start).year),
@@ -54,8 +59,13 @@ async def event(db: AsyncSession, slug: str | None = None, starts_on: date | Non
     return ev
 
 
-async def account(db: AsyncSession, email: str | None = None, name: str | None = None,
-                  is_organizer: bool = False, country: str | None = None) -> Account:
+async def account(
+    db: AsyncSession,
+    email: str | None = None,
+    name: str | None = None,
+    is_organizer: bool = False,
+    country: str | None = None,
+) -> Account:
     n = next(_seq)
     acc = Account(
         email=(email or f"person{n}@example.org").lower(),
@@ -72,8 +82,14 @@ async def account(db: AsyncSession, email: str | None = None, name: str | None =
     return acc
 
 
-async def host(db: AsyncSession, *members: Account, slug: str | None = None, name: str | None = None,
-               status: HostStatus = HostStatus.APPROVED, country: str = "BE") -> Host:
+async def host(
+    db: AsyncSession,
+    *members: Account,
+    slug: str | None = None,
+    name: str | None = None,
+    status: HostStatus = HostStatus.APPROVED,
+    country: str = "BE",
+) -> Host:
     n = next(_seq)
     h = Host(
         slug=slug or f"host-{n}",
@@ -135,8 +151,9 @@ async def challenge(
     return c
 
 
-async def registration(db: AsyncSession, c: Challenge, a: Account,
-                       status: RegistrationStatus = RegistrationStatus.CONFIRMED) -> Registration:
+async def registration(
+    db: AsyncSession, c: Challenge, a: Account, status: RegistrationStatus = RegistrationStatus.CONFIRMED
+) -> Registration:
     """A registration with the challenge's counters kept right, as the service would."""
     r = Registration(challenge_id=c.id, account_id=a.id, status=status, created_at=now(), updated_at=now())
     db.add(r)

@@ -23,4 +23,8 @@ def test_docker_compose_file_follows_the_compose_specification() -> None:
 def test_dockerfile_copies_everything_the_app_reads_at_run_time() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for needed in ("src", "alembic.ini", "alembic", "templates", "static", "seeds", "locales"):
-        assert f"COPY {needed} " in dockerfile or f"COPY {needed}\n" in dockerfile or f"COPY {needed} ./" in dockerfile
+        assert (
+            f"COPY {needed} " in dockerfile
+            or f"COPY {needed}\n" in dockerfile
+            or f"COPY {needed} ./" in dockerfile
+        )

@@ -13,8 +13,10 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.openapi import ResponseSpec
 from litestar.response import Redirect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 log = logging.getLogger("digieduhack")
+BUSY = "The service is busy right now and nothing was saved. Please try again in a few seconds."
 
 
 class DomainError(Exception):
@@ -169,6 +171,11 @@ def api_integrity_error(_: Request[Any, Any, Any], exc: IntegrityError) -> Respo
     return problem(409, "Conflict", "The change conflicts with the current state; reload and try again.")
 
 
+def api_busy(_: Request[Any, Any, Any], exc: SATimeoutError) -> Response[dict[str, Any]]:
+    log.warning("database pool exhausted: %s", exc)
+    return problem(503, "Busy", BUSY, headers={"Retry-After": "5"})
+
+
 def api_server_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "Server error", "Something went wrong on our side. The change was not saved.")
@@ -178,6 +185,7 @@ API_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: api_domain_error,
     HTTPException: api_http_error,
     IntegrityError: api_integrity_error,
+    SATimeoutError: api_busy,
     Exception: api_server_error,
 }
 
@@ -222,6 +230,11 @@ def page_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -
     )
 
 
+def page_busy(request: Request[Any, Any, Any], exc: SATimeoutError) -> Response[Any]:
+    log.warning("database pool exhausted: %s", exc)
+    return _error_page(request, 503, "Busy", BUSY, {"Retry-After": "5"})
+
+
 def page_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", exc_info=exc)
     return _error_page(request, 500, "Server error", "Something went wrong on our side. Nothing was saved.")
@@ -231,6 +244,7 @@ PAGE_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: page_domain_error,
     HTTPException: page_http_error,
     IntegrityError: page_integrity_error,
+    SATimeoutError: page_busy,
     Exception: page_server_error,
 }
 
