@@ -40,7 +40,7 @@ from digieduhack.rosters import pages as rosters_pages
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.timezones import format_local, language_name, utc_offset
-from digieduhack.web import N_
+from digieduhack.web import N_, render_markdown
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -152,6 +152,7 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     env.filters["local"] = format_local
     env.filters["utc_offset"] = utc_offset
     env.filters["language_name"] = language_name
+    env.filters["markdown"] = render_markdown
     return JinjaTemplateEngine.from_environment(env)
 
 

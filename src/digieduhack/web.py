@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import msgspec
+import nh3
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from digieduhack.errors import FieldErrors, humanize
 
@@ -136,3 +139,47 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+# CommonMark without raw HTML, then sanitised: no script, no event handlers, links made safe
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """A challenge description as safe HTML (headings start at h3: the page owns h1 and h2)."""
+    if not text:
+        return Markup("")
+    html = _markdown.render(text)
+    html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704 (sanitised by nh3 just above)
