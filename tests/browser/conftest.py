@@ -4,22 +4,16 @@ console error and uncaught page error, so a test can assert there were none (a C
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from litestar import Litestar
 from playwright.async_api import Page, async_playwright
 
 from digieduhack.settings import ROOT, Settings
+from tests.live_server import Server, start_server, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +26,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-STARTUP_TIMEOUT = 30.0
 
 # every test module here starts with `pytestmark = needs_chromium`
 needs_chromium = pytest.mark.skipif(
@@ -40,66 +33,14 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_bytes().decode(errors="replace")
-
-
 @pytest.fixture
-def live_server(settings: Settings, app: Litestar, tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(settings: Settings, app: Litestar, tmp_path: Path) -> Iterator[Server]:
     """uvicorn on a free port, on the database the `app` fixture has just emptied; stopped after the test.
 
     Arrange rows with the `db` fixture (committed) before the browser asks for them."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGIEDUHACK_")}
-    env.update(
-        DIGIEDUHACK_ENV="test",
-        DIGIEDUHACK_SECRET_KEY="browser-secret-" + secrets.token_urlsafe(24),
-        DIGIEDUHACK_DATABASE_URL=settings.database_url,
-        PYTHONUNBUFFERED="1",
-    )
-    cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", "digieduhack.app:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "3",
-    ]  # fmt: skip
-    log_path = tmp_path / "uvicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        with httpx.Client(base_url=server.base_url, timeout=2) as client:
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log()}")
-                try:
-                    if client.get("/api/v1/auth/csrf").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    log = server.log()
-                    raise RuntimeError(f"the server did not answer within {STARTUP_TIMEOUT} s:\n{log}")
-                time.sleep(0.1)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    server = start_server(settings, tmp_path / "uvicorn.log")
+    yield server
+    stop_server(server)
 
 
 @dataclass
@@ -114,7 +55,7 @@ class Console:
 
 
 @pytest.fixture
-async def browser_page(live_server: LiveServer) -> AsyncIterator[tuple[Page, Console]]:
+async def browser_page(live_server: Server) -> AsyncIterator[tuple[Page, Console]]:
     """A fresh headless Chromium page (English, default timeouts of 10 s) and its console record."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

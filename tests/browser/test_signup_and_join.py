@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.models import Account, Registration, RegistrationStatus
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, Console, LiveServer, needs_chromium
+from tests.browser.conftest import ARTIFACTS, Console, needs_chromium
+from tests.live_server import Server
 
 pytestmark = needs_chromium
 
@@ -27,7 +28,7 @@ INLINE_SCRIPT = """() => new Promise((resolve) => {
 
 
 async def test_newcomer_signs_up_joins_a_challenge_and_sees_it_confirmed(
-    db: AsyncSession, world: factories.World, live_server: LiveServer, browser_page: tuple[Page, Console]
+    db: AsyncSession, world: factories.World, live_server: Server, browser_page: tuple[Page, Console]
 ) -> None:
     challenge = await factories.challenge(
         db, world.event, world.host_a, slug="teachers-bots", title="Chatbots for teachers", capacity=5
