@@ -181,3 +181,14 @@ async def world(db: AsyncSession) -> factories.World:
 
 def event_day(day: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=UTC)
+
+
+@pytest.fixture
+async def apps(settings: Settings, db_clean: None) -> AsyncIterator[Any]:
+    """`apps.app(login_attempts=3)` is an app with those settings on the emptied test database;
+    `apps.client(app, ip=..., https=...)` a client of it."""
+    from tests.security.support import AppFactory  # it builds on Client, defined above
+
+    factory = AppFactory(settings)
+    yield factory
+    await factory.close()
