@@ -117,14 +117,9 @@ def render(
     if request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted"):
         folder, _, base = template.rpartition("/")
         partial = f"{folder}/_{base}" if folder else f"_{base}"
-        if request.app.template_engine and partial in _templates(request):
+        if partial in request.app.state.template_names:
             name = partial
     return Template(name, context=ctx, status_code=status_code, headers=headers, cookies=cookies)
-
-
-def _templates(request: Request[Any, Any, Any]) -> set[str]:
-    names: set[str] = request.app.state.template_names
-    return names
 
 
 def redirect(path: str, flash: str | None = None) -> Redirect:

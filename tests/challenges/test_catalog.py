@@ -193,3 +193,16 @@ async def test_challenge_page_shows_times_in_its_own_zone_with_utc_offset(
         starts, ends = c.starts_at.astimezone(UTC), c.ends_at.astimezone(UTC)
         assert f"In UTC {shown(starts, 'UTC')} – {shown(ends, 'UTC')}" in text
         assert f'<time datetime="{starts.isoformat()}">' in response.text
+
+
+async def test_htmx_request_for_the_catalog_gets_only_the_results_fragment(
+    world: factories.World, db: AsyncSession, anon: Client
+) -> None:
+    await factories.challenge(db, world.event, world.host_a, title="Fragment challenge")
+    full = await anon.get("/challenges")
+    fragment = await anon.get("/challenges", headers={"HX-Request": "true"})
+    assert full.status_code == fragment.status_code == 200
+    assert full.text.lstrip().startswith("<!doctype html>")
+    assert fragment.text.lstrip().startswith('<div id="catalog-results">')
+    assert "<html" not in fragment.text
+    assert "Fragment challenge" in fragment.text
