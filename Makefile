@@ -37,8 +37,8 @@ serve: install
 test: install-dev browser-deps lint typecheck pytest
 
 lint: install-dev
-	$(VENV)/bin/ruff check src tests alembic
-	$(VENV)/bin/ruff format --check src tests alembic
+	$(VENV)/bin/ruff check src tests alembic bench
+	$(VENV)/bin/ruff format --check src tests alembic bench
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

@@ -164,6 +164,8 @@ async def run(args: argparse.Namespace) -> None:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-keep-alive",  # the client pool reuses connections; no close-while-reused race
+            "60",
         ],
         env=env,
         cwd=ROOT,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from digieduhack.accounts.schemas import LoginIn, SignupIn
 from digieduhack.clock import Clock
@@ -87,15 +87,16 @@ async def authenticate(
     return await load_account(db, account.id)
 
 
+def _account_with_hosts() -> Select[Account]:
+    # one round trip: the account, its memberships and their hosts (joined, not a query each)
+    return select(Account).options(joinedload(Account.memberships).joinedload(HostMember.host))
+
+
 async def load_account(db: AsyncSession, account_id: int) -> Account:
-    account = await db.scalar(
-        select(Account)
-        .where(Account.id == account_id)
-        .options(selectinload(Account.memberships).selectinload(HostMember.host))
-        .execution_options(populate_existing=True)
+    result = await db.execute(
+        _account_with_hosts().where(Account.id == account_id).execution_options(populate_existing=True)
     )
-    assert account is not None
-    return account
+    return result.unique().scalar_one()
 
 
 async def start_session(
@@ -123,9 +124,9 @@ async def end_session(db: AsyncSession, token: str) -> None:
 
 
 async def account_for_token(db: AsyncSession, token: str, clock: Clock) -> Account | None:
-    account_id = await db.scalar(
-        select(AuthSession.account_id).where(
-            AuthSession.token_hash == token_hash(token), AuthSession.expires_at > clock.now()
-        )
+    result = await db.execute(
+        _account_with_hosts()
+        .join(AuthSession, AuthSession.account_id == Account.id)
+        .where(AuthSession.token_hash == token_hash(token), AuthSession.expires_at > clock.now())
     )
-    return None if account_id is None else await load_account(db, account_id)
+    return result.unique().scalar_one_or_none()
