@@ -28,10 +28,13 @@ from digieduhack.accounts import api as accounts_api
 from digieduhack.accounts import pages as accounts_pages
 from digieduhack.accounts.auth import PUBLIC, SessionAuthMiddleware, current_user, deny_by_default
 from digieduhack.challenges import api as challenges_api
+from digieduhack.challenges import calendar_routes as challenges_calendar
 from digieduhack.challenges import pages as challenges_pages
 from digieduhack.clock import Clock
 from digieduhack.errors import API_HANDLERS, APP_HANDLERS, PAGE_HANDLERS
 from digieduhack.events import api as events_api
+from digieduhack.hosts import api as hosts_api
+from digieduhack.hosts import pages as hosts_pages
 from digieduhack.models import Account
 from digieduhack.registrations import api as registrations_api
 from digieduhack.registrations import pages as registrations_pages
@@ -64,6 +67,7 @@ STATUS_LABELS = {
     "closed": N_("Closed"),
     "cancelled": N_("Cancelled"),
 }
+HOST_STATUS_LABELS = {"pending": N_("Pending review"), "approved": N_("Approved"), "rejected": N_("Rejected")}
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -149,6 +153,7 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     )
     env.globals["formats"] = FORMAT_LABELS
     env.globals["statuses"] = STATUS_LABELS
+    env.globals["host_statuses"] = HOST_STATUS_LABELS
     env.filters["local"] = format_local
     env.filters["utc_offset"] = utc_offset
     env.filters["language_name"] = language_name
@@ -172,7 +177,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[
             *accounts_api.handlers,
             *events_api.handlers,
+            *hosts_api.handlers,
             *challenges_api.handlers,
+            *challenges_calendar.api_handlers,
             *registrations_api.handlers,
             *rosters_api.handlers,
         ],
@@ -183,6 +190,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[
             *accounts_pages.handlers,
             *challenges_pages.handlers,
+            *challenges_calendar.page_handlers,
+            *hosts_pages.handlers,
             *registrations_pages.handlers,
             *rosters_api.handlers,
             *rosters_pages.handlers,

@@ -175,6 +175,11 @@ class Host(Base):
     website: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[HostStatus] = mapped_column(_enum(HostStatus, "host_status"), default=HostStatus.PENDING)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # who applied on the organisation's behalf, and the organizers' decision (a reason when rejected)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     members: Mapped[list[HostMember]] = relationship(back_populates="host", lazy="raise")

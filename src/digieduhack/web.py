@@ -42,6 +42,20 @@ FLASH_MESSAGES = {
     "challenge_created": N_("Challenge saved as a draft. Publish it when it is ready."),
     "challenge_saved": N_("Changes saved."),
     "challenge_published": N_("Challenge published: participants can now find and join it."),
+    "host_applied": N_("Thank you! Your application is pending: the organizers will review it soon."),
+    "host_approved": N_("Host approved: its members can now publish challenges."),
+    "host_rejected": N_("Host application rejected; the applicant can read the reason on the host page."),
+}
+
+HOST_KIND_LABELS = {
+    "university": N_("University"),
+    "school": N_("School"),
+    "library": N_("Library"),
+    "ngo": N_("NGO"),
+    "startup": N_("Startup"),
+    "citizens": N_("Citizens' group"),
+    "company": N_("Company"),
+    "other": N_("Other"),
 }
 
 
@@ -114,7 +128,12 @@ def render(
     ctx["flash"] = FLASH_MESSAGES.get(flash or "")
     cookies = [Cookie(key=FLASH_COOKIE, value="", max_age=0, path="/")] if flash else []
     name = template
-    if request.headers.get("hx-request") == "true" and not request.headers.get("hx-boosted"):
+    # a history restore (the Back button, htmx's cache missed) replaces the whole body: it needs the page
+    if (
+        request.headers.get("hx-request") == "true"
+        and not request.headers.get("hx-boosted")
+        and not request.headers.get("hx-history-restore-request")
+    ):
         folder, _, base = template.rpartition("/")
         partial = f"{folder}/_{base}" if folder else f"_{base}"
         if partial in request.app.state.template_names:

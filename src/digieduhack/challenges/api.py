@@ -1,38 +1,114 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from litestar import get, post, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.accounts.auth import PUBLIC
+from digieduhack.accounts.schemas import Country
 from digieduhack.challenges import services
-from digieduhack.challenges.schemas import ChallengeIn, ChallengeOut, ChallengePage
+from digieduhack.challenges.schemas import (
+    CatalogQuery,
+    CatalogSort,
+    ChallengeIn,
+    ChallengeOut,
+    ChallengePage,
+    EventSlug,
+    Language,
+    PageNo,
+    PerPage,
+    SearchText,
+)
 from digieduhack.clock import Clock
-from digieduhack.errors import problems
+from digieduhack.errors import FieldErrors, problems
 from digieduhack.events.services import current_event, get_event
-from digieduhack.models import Account
+from digieduhack.models import Account, ChallengeFormat, Event, HostKind
 
-PageNo = Annotated[int, Parameter(ge=1, le=100_000, description="page number, from 1")]
-PerPage = Annotated[int, Parameter(ge=1, le=100, description="items per page")]
-EventSlug = Annotated[
-    str | None, Parameter(max_length=40, description="event slug; the current event if absent")
+_SCHEMA_KEYS = ("type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern")
+
+
+def catalog_param(alias: Any, description: str | None = None) -> Any:
+    """A catalog query parameter as the handlers take it: text, checked by CatalogQuery.parse (so a
+    blank value counts as absent); the OpenAPI document shows the type and constraints of `alias`."""
+    schema = msgspec.json.schema(alias)
+    if "$ref" in schema:  # an enum
+        schema = schema["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+    extra: dict[str, Any] = {"one_of": None, **{k: v for k, v in schema.items() if k in _SCHEMA_KEYS}}
+    if "enum" in extra:
+        extra["type"] = "string"
+    return Parameter(description=description or schema.get("description"), schema_extra=extra)
+
+
+# the catalog's query parameters, declared alike on the API and the page (CatalogQuery holds the rules)
+EventParam = Annotated[str | None, catalog_param(EventSlug)]
+SearchParam = Annotated[str | None, catalog_param(SearchText)]
+CountryParam = Annotated[str | None, catalog_param(Country, "the challenge's country (ISO 3166-1 alpha-2)")]
+LanguageParam = Annotated[
+    str | None, catalog_param(Language, "BCP 47 language tag; a primary language also finds its variants")
 ]
+FormatParam = Annotated[str | None, catalog_param(ChallengeFormat, "online, in_person or hybrid")]
+HostKindParam = Annotated[str | None, catalog_param(HostKind, "the kind of the challenge's host")]
+FreeParam = Annotated[
+    str | None,
+    catalog_param(bool, "true: only challenges one can still join (registration open, places left)"),
+]
+SortParam = Annotated[str | None, catalog_param(CatalogSort, "start (default), title or newest")]
+PageParam = Annotated[str | None, catalog_param(PageNo)]
+PerPageParam = Annotated[str | None, catalog_param(PerPage, "items per page (default 20)")]
+
+
+class BadParameters(FieldErrors):
+    """Query parameters out of their rules: a 400 naming each one."""
+
+    status_code = 400
+    title = "Bad request"
+
+
+async def catalog_event(db: AsyncSession, query: CatalogQuery) -> Event:
+    return await get_event(db, query.event) if query.event else await current_event(db)
 
 
 @get(
     "/challenges",
     opt=PUBLIC,
     tags=["challenges"],
-    summary="Published challenges of an event, by start time",
+    summary="Published challenges of an event: filters, text search, sort and pages",
+    description="The same query parameters as the catalog page (/challenges).",
     responses=problems(400, 404),
 )
 async def challenges_index(
-    db: AsyncSession, event: EventSlug = None, page: PageNo = 1, per_page: PerPage = 20
+    db: AsyncSession,
+    event: EventParam = None,
+    q: SearchParam = None,
+    country: CountryParam = None,
+    language: LanguageParam = None,
+    format: FormatParam = None,
+    host_kind: HostKindParam = None,
+    free: FreeParam = None,
+    sort: SortParam = None,
+    page: PageParam = None,
+    per_page: PerPageParam = None,
 ) -> ChallengePage:
-    ev = await get_event(db, event) if event else await current_event(db)
-    result = await services.catalog(db, ev, page, per_page)
+    query, errors = CatalogQuery.parse(
+        dict(
+            event=event,
+            q=q,
+            country=country,
+            language=language,
+            format=format,
+            host_kind=host_kind,
+            free=free,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+    )
+    if errors:
+        raise BadParameters(errors)
+    result = await services.catalog(db, await catalog_event(db, query), query)
     return ChallengePage(
         items=[ChallengeOut.from_model(c) for c in result.items],
         page=result.page,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
 from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,26 +10,96 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digieduhack.accounts.auth import PUBLIC
 from digieduhack.accounts.pages import Form
 from digieduhack.challenges import services
-from digieduhack.challenges.api import EventSlug, PageNo
-from digieduhack.challenges.schemas import ChallengeIn
+from digieduhack.challenges.api import (
+    CountryParam,
+    EventParam,
+    FormatParam,
+    FreeParam,
+    HostKindParam,
+    LanguageParam,
+    PageParam,
+    PerPageParam,
+    SearchParam,
+    SortParam,
+    catalog_event,
+)
+from digieduhack.challenges.schemas import CatalogQuery, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors
-from digieduhack.events.services import current_event, get_event, list_events
+from digieduhack.events.services import current_event, list_events
 from digieduhack.models import Account, Challenge, Event, Host
 from digieduhack.registrations.services import my_registration_for, waitlist_position
-from digieduhack.timezones import input_value, zone_names, zones_of_country
-from digieduhack.web import parse_form, redirect, render
+from digieduhack.timezones import input_value, language_name, zone_names, zones_of_country
+from digieduhack.web import HOST_KIND_LABELS, N_, parse_form, redirect, render
+
+SORT_LABELS = {"start": N_("Start time"), "title": N_("Title"), "newest": N_("Newest")}
+FILTER_LABELS = {
+    "event": N_("Edition"),
+    "q": N_("Search"),
+    "country": N_("Country"),
+    "language": N_("Language"),
+    "format": N_("Format"),
+    "host_kind": N_("Host"),
+    "free": N_("Places"),
+    "sort": N_("Sort by"),
+    "page": N_("Page"),
+    "per_page": N_("Per page"),
+}
+
+
+def country_name(code: str) -> str:
+    """'BE' -> 'Belgium'; the code itself when unknown."""
+    name: str = Locale("en").territories.get(code.upper(), code)
+    return name
 
 
 @get(["/", "/challenges"], opt=PUBLIC, include_in_schema=False)
 async def catalog_page(
-    request: Request[Any, Any, Any], db: AsyncSession, event: EventSlug = None, page: PageNo = 1
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    event: EventParam = None,
+    q: SearchParam = None,
+    country: CountryParam = None,
+    language: LanguageParam = None,
+    format: FormatParam = None,
+    host_kind: HostKindParam = None,
+    free: FreeParam = None,
+    sort: SortParam = None,
+    page: PageParam = None,
+    per_page: PerPageParam = None,
 ) -> Response[Any]:
-    ev = await get_event(db, event) if event else await current_event(db)
-    result = await services.catalog(db, ev, page, request.app.state.settings.page_size)
-    return render(
-        request, "challenges/catalog.html", {"event": ev, "result": result, "events": await list_events(db)}
+    """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
+    query, errors = CatalogQuery.parse(
+        dict(
+            event=event,
+            q=q,
+            country=country,
+            language=language,
+            format=format,
+            host_kind=host_kind,
+            free=free,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
     )
+    ev = await catalog_event(db, query)
+    result = await services.catalog(db, ev, query, request.app.state.settings.page_size)
+    facets = await services.catalog_facets(db, ev)
+    context = {
+        "event": ev,
+        "result": result,
+        "events": await list_events(db),
+        "query": query,
+        "errors": errors,
+        "labels": FILTER_LABELS,
+        "country_name": country_name,
+        "countries": sorted(((c, country_name(c)) for c in facets.countries), key=lambda c: c[1]),
+        "languages": sorted(((code, language_name(code)) for code in facets.languages), key=lambda c: c[1]),
+        "host_kinds": HOST_KIND_LABELS,
+        "sorts": SORT_LABELS,
+    }
+    return render(request, "challenges/catalog.html", context, status_code=400 if errors else 200)
 
 
 @get("/challenges/{slug:str}", opt=PUBLIC, include_in_schema=False)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from digieduhack.accounts.schemas import Country
+from digieduhack.errors import humanize
 from digieduhack.models import Challenge, ChallengeFormat, ChallengeStatus, HostKind
 
 Title = Annotated[str, msgspec.Meta(min_length=3, max_length=120)]
@@ -112,3 +116,80 @@ class ChallengePage(msgspec.Struct):
     per_page: int
     total: int
     pages: int
+
+
+# --- the catalog's filters: one definition for the page and the API -------------------------------
+EventSlug = Annotated[str, msgspec.Meta(max_length=40, description="event slug; the current event if absent")]
+SearchText = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=200, description="words to find in the title, summary or description (all of them)"
+    ),
+]
+PageNo = Annotated[int, msgspec.Meta(ge=1, le=100_000, description="page number, from 1")]
+PerPage = Annotated[int, msgspec.Meta(ge=1, le=100, description="items per page")]
+
+
+class CatalogSort(enum.StrEnum):
+    """`start`: by start time; `title`: alphabetically; `newest`: the last created first."""
+
+    START = "start"
+    TITLE = "title"
+    NEWEST = "newest"
+
+
+class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a catalog view shows: the same query parameters on the page (/challenges) and the API."""
+
+    event: EventSlug | None = None
+    q: SearchText | None = None
+    country: Country | None = None
+    language: Language | None = None
+    format: ChallengeFormat | None = None
+    host_kind: HostKind | None = None
+    free: bool = False
+    sort: CatalogSort = CatalogSort.START
+    page: PageNo = 1
+    per_page: PerPage | None = None  # None: the default of the page or the API
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> tuple[CatalogQuery, dict[str, str]]:
+        """The query from URL parameters (text, or values already typed), and a message per bad one.
+
+        Blank values count as absent (a GET form sends its empty fields); each bad value is left out
+        of the query and named in the errors, so the page can still show the rest; unknown names are
+        ignored.
+        """
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for name in cls.__struct_fields__:
+            raw = params.get(name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            value = raw.strip() if isinstance(raw, str) else raw
+            try:
+                msgspec.convert({name: value}, cls, strict=False)
+            except msgspec.ValidationError as exc:
+                errors[name] = humanize(str(exc))[1]
+                continue
+            values[name] = value
+        return msgspec.convert(values, cls, strict=False), errors
+
+    @property
+    def filters(self) -> dict[str, str | bool]:
+        """The filters in use (not event, sort or paging), by parameter name."""
+        names = ("q", "country", "language", "format", "host_kind", "free")
+        return {n: v for n in names if (v := getattr(self, n)) not in (None, False)}
+
+    def url(self, event: str, **changes: Any) -> str:
+        """/challenges?... for this query in `event`, with `changes` (e.g. page=2); defaults left out."""
+        query = msgspec.structs.replace(self, **changes) if changes else self
+        params: list[tuple[str, str]] = [("event", event)]
+        params += [(k, "true" if v is True else str(v)) for k, v in query.filters.items()]
+        if query.sort != CatalogSort.START:
+            params.append(("sort", query.sort.value))
+        if query.per_page is not None:
+            params.append(("per_page", str(query.per_page)))
+        if "page" in changes or query.page != 1:
+            params.append(("page", str(query.page)))
+        return f"/challenges?{urlencode(params)}"

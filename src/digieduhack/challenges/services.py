@@ -7,16 +7,25 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
-from digieduhack.challenges.schemas import ChallengeIn
+from digieduhack.challenges.schemas import CatalogQuery, CatalogSort, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
-from digieduhack.models import Account, Challenge, ChallengeFormat, ChallengeStatus, Event, Host, HostStatus
+from digieduhack.models import (
+    Account,
+    Challenge,
+    ChallengeFormat,
+    ChallengeStatus,
+    Event,
+    Host,
+    HostStatus,
+)
 from digieduhack.registrations.services import fill_from_waitlist
 from digieduhack.timezones import format_day, local_day_end, local_day_start, to_utc, zone
 
@@ -203,19 +212,117 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-async def catalog(db: AsyncSession, event: Event, page: int, per_page: int) -> Page:
-    where = (
-        Challenge.event_id == event.id,
-        Challenge.status.in_([ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED]),
+LISTED = (ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(q: str | None) -> list[str]:
+    """The words of a search, lower-cased: letters and digits only, so nothing in them is syntax."""
+    return _WORD.findall(q.lower()) if q else []
+
+
+def text_search(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    """Every word is found in the title, summary or description (a word matches as a prefix on
+    PostgreSQL, where full-text search uses the 'simple' configuration: challenges come in many
+    languages; on SQLite, anywhere in the text, case-insensitively for ASCII)."""
+    if dialect == "postgresql":
+        document = Challenge.title + " " + Challenge.summary + " " + Challenge.description
+        tsquery = " & ".join(f"'{w}':*" for w in words)
+        return func.to_tsvector(literal_column("'simple'"), document).bool_op("@@")(
+            func.to_tsquery(literal_column("'simple'"), tsquery)
+        )
+    return and_(
+        *(
+            or_(
+                *(
+                    column.icontains(w, autoescape=True)
+                    for column in (Challenge.title, Challenge.summary, Challenge.description)
+                )
+            )
+            for w in words
+        )
     )
+
+
+def catalog_filters(dialect: str, event: Event, query: CatalogQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Challenge.event_id == event.id, Challenge.status.in_(LISTED)]
+    if words := search_words(query.q):
+        where.append(text_search(dialect, words))
+    if query.country:
+        where.append(Challenge.country == query.country.upper())
+    if query.language:
+        # 'pt' finds 'pt' and 'pt-BR'; 'pt-BR' finds 'pt-BR' only
+        code = query.language.lower()
+        language = func.lower(Challenge.language)
+        where.append(or_(language == code, language.startswith(f"{code}-", autoescape=True)))
+    if query.format:
+        where.append(Challenge.format == query.format)
+    if query.host_kind:
+        where.append(Challenge.host.has(Host.kind == query.host_kind))
+    if query.free:
+        # places one can still take: registration open (not closed) and the capacity not reached
+        where.append(Challenge.status == ChallengeStatus.PUBLISHED)
+        where.append(or_(Challenge.capacity.is_(None), Challenge.confirmed_count < Challenge.capacity))
+    return where
+
+
+_ORDER = {
+    CatalogSort.START: (Challenge.starts_at, Challenge.id),
+    CatalogSort.TITLE: (func.lower(Challenge.title), Challenge.starts_at, Challenge.id),
+    CatalogSort.NEWEST: (Challenge.created_at.desc(), Challenge.id.desc()),
+}
+
+
+async def catalog(db: AsyncSession, event: Event, query: CatalogQuery, default_per_page: int = 20) -> Page:
+    """One page of the event's listed challenges that pass the query's filters: two queries."""
+    per_page = query.per_page or default_per_page
+    where = catalog_filters(db.get_bind().dialect.name, event, query)
     total = await db.scalar(select(func.count()).select_from(Challenge).where(*where)) or 0
     rows = await db.scalars(
         with_related(select(Challenge).where(*where))
-        .order_by(Challenge.starts_at, Challenge.id)
+        .order_by(*_ORDER[query.sort])
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset((query.page - 1) * per_page)
     )
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+    return Page(items=list(rows), page=query.page, per_page=per_page, total=total)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """The values the catalog's filters can take in an event: those its listed challenges have."""
+
+    countries: list[str]
+    languages: list[str]
+
+
+async def catalog_facets(db: AsyncSession, event: Event) -> Facets:
+    """Countries and languages of the event's listed challenges, in one query."""
+    listed = (Challenge.event_id == event.id, Challenge.status.in_(LISTED))
+    both: CompoundSelect[Any] = union(
+        select(literal_column("'country'").label("kind"), Challenge.country.label("value")).where(
+            *listed, Challenge.country.is_not(None)
+        ),
+        select(literal_column("'language'"), Challenge.language).where(*listed),
+    )
+    rows: list[tuple[str, str]] = [(str(kind), str(value)) for kind, value in await db.execute(both)]
+    countries: set[str] = set()
+    languages: dict[str, str] = {}  # one spelling per tag: 'pt-br' and 'pt-BR' are the same language
+    for kind, value in rows:
+        if kind == "country":
+            countries.add(value.upper())
+        else:
+            languages.setdefault(value.lower(), value)
+    return Facets(countries=sorted(countries), languages=sorted(languages.values()))
+
+
+async def listed_challenges(db: AsyncSession, event: Event) -> list[Challenge]:
+    """Every listed (published or closed) challenge of an event, by start time, unpaginated (.ics files)."""
+    rows = await db.scalars(
+        with_related(
+            select(Challenge).where(Challenge.event_id == event.id, Challenge.status.in_(LISTED))
+        ).order_by(Challenge.starts_at, Challenge.id)
+    )
+    return list(rows)
 
 
 async def host_challenges(db: AsyncSession, actor: Account) -> list[Challenge]:

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digieduhack.accounts.auth import organizer_only
 from digieduhack.challenges.services import with_related
 from digieduhack.events.services import current_event, list_events
-from digieduhack.models import Challenge, Host
+from digieduhack.hosts import services as host_services
+from digieduhack.models import Challenge, Host, HostStatus
 from digieduhack.web import render
 
 
@@ -22,6 +23,7 @@ async def organizer_page(request: Request[Any, Any, Any], db: AsyncSession) -> R
         )
     )
     hosts = list(await db.scalars(select(Host).order_by(Host.name)))
+    pending = await host_services.applications(db, HostStatus.PENDING)
     return render(
         request,
         "rosters/organizer.html",
@@ -30,6 +32,7 @@ async def organizer_page(request: Request[Any, Any, Any], db: AsyncSession) -> R
             "events": await list_events(db),
             "challenges": challenges,
             "hosts": hosts,
+            "applications": pending,
             "confirmed": sum(c.confirmed_count for c in challenges),
             "waitlisted": sum(c.waitlisted_count for c in challenges),
         },
