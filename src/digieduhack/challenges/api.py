@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import get, post, put
+from litestar import Request, get, post, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,6 +80,7 @@ async def catalog_event(db: AsyncSession, query: CatalogQuery) -> Event:
     responses=problems(400, 404),
 )
 async def challenges_index(
+    request: Request[Any, Any, Any],
     db: AsyncSession,
     event: EventParam = None,
     q: SearchParam = None,
@@ -92,20 +93,7 @@ async def challenges_index(
     page: PageParam = None,
     per_page: PerPageParam = None,
 ) -> ChallengePage:
-    query, errors = CatalogQuery.parse(
-        dict(
-            event=event,
-            q=q,
-            country=country,
-            language=language,
-            format=format,
-            host_kind=host_kind,
-            free=free,
-            sort=sort,
-            page=page,
-            per_page=per_page,
-        )
-    )
+    query, errors = CatalogQuery.parse(request.query_params)  # the parameters above document it
     if errors:
         raise BadParameters(errors)
     result = await services.catalog(db, await catalog_event(db, query), query)

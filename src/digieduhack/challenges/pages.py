@@ -69,20 +69,7 @@ async def catalog_page(
     per_page: PerPageParam = None,
 ) -> Response[Any]:
     """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
-    query, errors = CatalogQuery.parse(
-        dict(
-            event=event,
-            q=q,
-            country=country,
-            language=language,
-            format=format,
-            host_kind=host_kind,
-            free=free,
-            sort=sort,
-            page=page,
-            per_page=per_page,
-        )
-    )
+    query, errors = CatalogQuery.parse(request.query_params)  # the parameters above document it
     ev = await catalog_event(db, query)
     result = await services.catalog(db, ev, query, request.app.state.settings.page_size)
     facets = await services.catalog_facets(db, ev)
