@@ -43,7 +43,7 @@ from digieduhack.rosters import pages as rosters_pages
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.timezones import format_local, language_name, utc_offset
-from digieduhack.web import N_, render_markdown
+from digieduhack.web import FORMAT_LABELS, N_, render_markdown
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -60,7 +60,6 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _JSON_UNSAFE = re.compile(rb"\\u0000", re.IGNORECASE)
-FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
 STATUS_LABELS = {
     "draft": N_("Draft"),
     "published": N_("Published"),

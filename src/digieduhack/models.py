@@ -107,6 +107,12 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ChallengeNoticeKind(enum.StrEnum):
+    CANCELLED = "cancelled"
+    TIME_CHANGED = "time_changed"
+    PLACE_CHANGED = "place_changed"
+
+
 class Occupation(enum.StrEnum):
     STUDENT = "student"
     TEACHER = "teacher"
@@ -232,6 +238,9 @@ class Challenge(Base):
     waitlisted_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # set together when a host cancels: the message is shown on the page and sent to registrants
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_message: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[Event] = relationship(lazy="raise")
     host: Mapped[Host] = relationship(lazy="raise")
@@ -239,6 +248,19 @@ class Challenge(Base):
     @property
     def free_places(self) -> int | None:
         return None if self.capacity is None else max(self.capacity - self.confirmed_count, 0)
+
+
+class ChallengeNotice(Base):
+    """A change registrants must hear about (cancellation, new time or place); sent by e-mail later."""
+
+    __tablename__ = "challenge_notices"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ChallengeNoticeKind] = mapped_column(_enum(ChallengeNoticeKind, "challenge_notice_kind"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
 
 
 class Registration(Base):
@@ -287,6 +309,8 @@ __all__ = [
     "Base",
     "Challenge",
     "ChallengeFormat",
+    "ChallengeNotice",
+    "ChallengeNoticeKind",
     "ChallengeStatus",
     "Event",
     "Host",

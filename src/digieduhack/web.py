@@ -42,11 +42,14 @@ FLASH_MESSAGES = {
     "challenge_created": N_("Challenge saved as a draft. Publish it when it is ready."),
     "challenge_saved": N_("Changes saved."),
     "challenge_published": N_("Challenge published: participants can now find and join it."),
+    "challenge_closed": N_("Registration closed: the challenge stays in the catalog, nobody can join it."),
+    "challenge_cancelled": N_("Challenge cancelled: its page shows your message to the registrants."),
     "host_applied": N_("Thank you! Your application is pending: the organizers will review it soon."),
     "host_approved": N_("Host approved: its members can now publish challenges."),
     "host_rejected": N_("Host application rejected; the applicant can read the reason on the host page."),
 }
 
+FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
 HOST_KIND_LABELS = {
     "university": N_("University"),
     "school": N_("School"),

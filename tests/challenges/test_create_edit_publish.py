@@ -55,6 +55,7 @@ def expected_draft(slug: str) -> dict[str, object]:
         "free_places": 25,
         "status": "draft",
         "host": HOST_A_OUT,
+        "cancellation_message": None,
     }
 
 

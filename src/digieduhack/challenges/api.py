@@ -13,6 +13,7 @@ from digieduhack.challenges import services
 from digieduhack.challenges.schemas import (
     CatalogQuery,
     CatalogSort,
+    ChallengeCancelIn,
     ChallengeIn,
     ChallengeOut,
     ChallengePage,
@@ -156,6 +157,32 @@ async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Cl
     return ChallengeOut.from_model(await services.publish_challenge(db, me, challenge, clock))
 
 
+@post(
+    "/challenges/{slug:str}/close",
+    tags=["challenges"],
+    status_code=200,
+    summary="Close registration (host members): the challenge stays in the catalog",
+    responses=problems(400, 401, 403, 404, 409),
+)
+async def challenges_close(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
+    challenge = await services.get_own_challenge(db, me, slug)
+    return ChallengeOut.from_model(await services.close_challenge(db, me, challenge, clock))
+
+
+@post(
+    "/challenges/{slug:str}/cancel",
+    tags=["challenges"],
+    status_code=200,
+    summary="Cancel a challenge with a message to its registrants (host members)",
+    responses=problems(400, 401, 403, 404, 409, 415, 422),
+)
+async def challenges_cancel(
+    db: AsyncSession, me: Account, slug: str, data: ChallengeCancelIn, clock: Clock
+) -> ChallengeOut:
+    challenge = await services.get_own_challenge(db, me, slug)
+    return ChallengeOut.from_model(await services.cancel_challenge(db, me, challenge, data, clock))
+
+
 @get(
     "/me/hosted-challenges",
     tags=["challenges"],
@@ -172,5 +199,7 @@ handlers = [
     challenges_create,
     challenges_update,
     challenges_publish,
+    challenges_close,
+    challenges_cancel,
     challenges_mine,
 ]

@@ -23,7 +23,7 @@ from digieduhack.challenges.api import (
     SortParam,
     catalog_event,
 )
-from digieduhack.challenges.schemas import CatalogQuery, ChallengeIn
+from digieduhack.challenges.schemas import CatalogQuery, ChallengeCancelIn, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors
 from digieduhack.events.services import current_event, list_events
@@ -94,6 +94,19 @@ async def challenge_page(
     request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str
 ) -> Response[Any]:
     challenge = await services.get_challenge(db, slug, viewer)
+    return await _show(request, db, viewer, challenge)
+
+
+async def _show(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    viewer: Account | None,
+    challenge: Challenge,
+    cancel_form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
+    """The challenge page; after a refused cancellation, with the host's text and the error kept."""
     registration = await my_registration_for(db, viewer, challenge)
     position = await waitlist_position(db, registration) if registration else None
     return render(
@@ -106,7 +119,10 @@ async def challenge_page(
             "can_edit": services.is_member(viewer, challenge.host_id),
             "can_export": services.is_member(viewer, challenge.host_id)
             or bool(viewer and viewer.is_organizer),
+            "values": cancel_form or {},
+            "errors": errors or {},
         },
+        status_code=status_code,
     )
 
 
@@ -222,6 +238,26 @@ async def publish_challenge_submit(db: AsyncSession, me: Account, slug: str, clo
     return redirect(f"/challenges/{challenge.slug}", "challenge_published")
 
 
+@post("/challenges/{slug:str}/close", include_in_schema=False)
+async def close_challenge_submit(db: AsyncSession, me: Account, slug: str, clock: Clock) -> Response[Any]:
+    challenge = await services.get_own_challenge(db, me, slug)
+    await services.close_challenge(db, me, challenge, clock)
+    return redirect(f"/challenges/{challenge.slug}", "challenge_closed")
+
+
+# /challenges/{slug}/cancel is a participant cancelling their registration (registrations/pages.py)
+@post("/challenges/{slug:str}/cancel-challenge", include_in_schema=False)
+async def cancel_challenge_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, data: Form, clock: Clock
+) -> Response[Any]:
+    challenge = await services.get_own_challenge(db, me, slug)
+    try:
+        await services.cancel_challenge(db, me, challenge, parse_form(ChallengeCancelIn, data), clock)
+    except FieldErrors as exc:  # raised before anything was changed
+        return await _show(request, db, me, challenge, data, exc.errors, status_code=422)
+    return redirect(f"/challenges/{challenge.slug}", "challenge_cancelled")
+
+
 handlers = [
     catalog_page,
     challenge_page,
@@ -231,4 +267,6 @@ handlers = [
     edit_challenge_form,
     edit_challenge_submit,
     publish_challenge_submit,
+    close_challenge_submit,
+    cancel_challenge_submit,
 ]

@@ -49,6 +49,18 @@ class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Capacity | None = None
 
 
+CancellationMessage = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=10, max_length=2000, description="why the challenge is cancelled: sent to its registrants"
+    ),
+]
+
+
+class ChallengeCancelIn(msgspec.Struct, forbid_unknown_fields=True):
+    message: CancellationMessage
+
+
 class HostOut(msgspec.Struct):
     slug: str
     name: str
@@ -79,6 +91,7 @@ class ChallengeOut(msgspec.Struct):
     free_places: int | None
     status: ChallengeStatus
     host: HostOut
+    cancellation_message: str | None
 
     @classmethod
     def from_model(cls, c: Challenge) -> ChallengeOut:
@@ -107,6 +120,7 @@ class ChallengeOut(msgspec.Struct):
             host=HostOut(
                 slug=c.host.slug, name=c.host.name, kind=c.host.kind, country=c.host.country, city=c.host.city
             ),
+            cancellation_message=c.cancellation_message,
         )
 
 

@@ -7,6 +7,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, union
@@ -14,20 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import CompoundSelect, Select
 
-from digieduhack.challenges.schemas import CatalogQuery, CatalogSort, ChallengeIn
+from digieduhack.challenges.schemas import CatalogQuery, CatalogSort, ChallengeCancelIn, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
 from digieduhack.models import (
     Account,
+    AuditEntry,
     Challenge,
     ChallengeFormat,
+    ChallengeNotice,
+    ChallengeNoticeKind,
     ChallengeStatus,
     Event,
     Host,
     HostStatus,
 )
 from digieduhack.registrations.services import fill_from_waitlist
-from digieduhack.timezones import format_day, local_day_end, local_day_start, to_utc, zone
+from digieduhack.timezones import format_day, format_local, local_day_end, local_day_start, to_utc, zone
+from digieduhack.web import FORMAT_LABELS
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -173,9 +178,22 @@ async def update_challenge(
                 f"the capacity cannot be lower than that."
             }
         )
+    before = _time_and_place(challenge)
     for key, value in values.items():
         setattr(challenge, key, value)
     challenge.updated_at = clock.now()
+    if challenge.status in (ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED):
+        # registrants must hear of a new time or place (sent by e-mail later)
+        for kind, message in _changes(before, _time_and_place(challenge)):
+            db.add(
+                ChallengeNotice(
+                    challenge_id=challenge.id,
+                    kind=kind,
+                    message=message,
+                    created_at=challenge.updated_at,
+                    created_by_id=actor.id,
+                )
+            )
     # a raised capacity goes to the waitlist first: a newcomer must not jump ahead of it
     await fill_from_waitlist(db, challenge, clock)
     await db.flush()
@@ -196,6 +214,106 @@ async def publish_challenge(
         raise Conflict(f"A {challenge.status.value} challenge cannot be published.")
     challenge.status = ChallengeStatus.PUBLISHED
     challenge.updated_at = clock.now()
+    await db.flush()
+    return challenge
+
+
+@dataclass(frozen=True)
+class _TimeAndPlace:
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    format: ChallengeFormat
+    venue: str | None
+    city: str | None
+    country: str | None
+
+    def times(self) -> str:
+        start = format_local(self.starts_at, self.timezone)
+        end = format_local(self.ends_at, self.timezone)
+        return f"{start} – {end} ({self.timezone})"
+
+    def place(self) -> str:
+        where = ", ".join(p for p in (self.venue, self.city, self.country) if p)
+        label = FORMAT_LABELS[self.format]
+        return f"{label}, {where}" if where else label
+
+
+def _time_and_place(c: Challenge) -> _TimeAndPlace:
+    return _TimeAndPlace(c.timezone, c.starts_at, c.ends_at, c.format, c.venue, c.city, c.country)
+
+
+def _changes(old: _TimeAndPlace, new: _TimeAndPlace) -> list[tuple[ChallengeNoticeKind, str]]:
+    """The notices an edit calls for: the old and new times (each in its zone), the old and new place."""
+    notices: list[tuple[ChallengeNoticeKind, str]] = []
+    if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
+        notices.append(
+            (ChallengeNoticeKind.TIME_CHANGED, f"The time changed: was {old.times()}; now {new.times()}.")
+        )
+    if (old.format, old.venue, old.city, old.country) != (new.format, new.venue, new.city, new.country):
+        notices.append(
+            (ChallengeNoticeKind.PLACE_CHANGED, f"The place changed: was {old.place()}; now {new.place()}.")
+        )
+    return notices
+
+
+async def _lock_status(db: AsyncSession, challenge: Challenge) -> None:
+    """Read the status again under a row lock: a concurrent close or cancel must not be overwritten."""
+    await db.refresh(challenge, ["status"], with_for_update=True)
+
+
+def _audit(actor: Account, action: str, challenge: Challenge, details: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        actor_id=actor.id,
+        action=action,
+        target=f"challenge:{challenge.slug}",
+        details=details,
+        created_at=challenge.updated_at,
+    )
+
+
+async def close_challenge(db: AsyncSession, actor: Account, challenge: Challenge, clock: Clock) -> Challenge:
+    """Close registration of a published challenge: it stays in the catalog, nobody can join it."""
+    require_member(actor, challenge.host_id)
+    await _lock_status(db, challenge)
+    if challenge.status == ChallengeStatus.CLOSED:
+        raise Conflict("Registration for this challenge is already closed.")
+    if challenge.status == ChallengeStatus.DRAFT:
+        raise Conflict("A draft cannot be closed: publish it first, or cancel it.")
+    if challenge.status == ChallengeStatus.CANCELLED:
+        raise Conflict("A cancelled challenge cannot be closed.")
+    challenge.status = ChallengeStatus.CLOSED
+    challenge.updated_at = clock.now()
+    db.add(_audit(actor, "challenge.close", challenge, {}))
+    await db.flush()
+    return challenge
+
+
+async def cancel_challenge(
+    db: AsyncSession, actor: Account, challenge: Challenge, data: ChallengeCancelIn, clock: Clock
+) -> Challenge:
+    """Cancel a challenge (draft, published or closed) with a message to its registrants."""
+    require_member(actor, challenge.host_id)
+    message = data.message.strip()
+    if len(message) < 10:
+        raise FieldErrors({"message": "Tell the registrants why, in at least 10 characters."})
+    await _lock_status(db, challenge)
+    if challenge.status == ChallengeStatus.CANCELLED:
+        raise Conflict("This challenge is already cancelled.")
+    previous = challenge.status
+    challenge.status = ChallengeStatus.CANCELLED
+    challenge.updated_at = challenge.cancelled_at = clock.now()
+    challenge.cancellation_message = message
+    db.add(
+        ChallengeNotice(
+            challenge_id=challenge.id,
+            kind=ChallengeNoticeKind.CANCELLED,
+            message=message,
+            created_at=challenge.cancelled_at,
+            created_by_id=actor.id,
+        )
+    )
+    db.add(_audit(actor, "challenge.cancel", challenge, {"from": previous.value, "message": message}))
     await db.flush()
     return challenge
 
