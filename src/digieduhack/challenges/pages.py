@@ -11,16 +11,6 @@ from digieduhack.accounts.auth import PUBLIC
 from digieduhack.accounts.pages import Form
 from digieduhack.challenges import services
 from digieduhack.challenges.api import (
-    CountryParam,
-    EventParam,
-    FormatParam,
-    FreeParam,
-    HostKindParam,
-    LanguageParam,
-    PageParam,
-    PerPageParam,
-    SearchParam,
-    SortParam,
     catalog_event,
 )
 from digieduhack.challenges.schemas import CatalogQuery, ChallengeCancelIn, ChallengeIn
@@ -54,22 +44,10 @@ def country_name(code: str) -> str:
 
 
 @get(["/", "/challenges"], opt=PUBLIC, include_in_schema=False)
-async def catalog_page(
-    request: Request[Any, Any, Any],
-    db: AsyncSession,
-    event: EventParam = None,
-    q: SearchParam = None,
-    country: CountryParam = None,
-    language: LanguageParam = None,
-    format: FormatParam = None,
-    host_kind: HostKindParam = None,
-    free: FreeParam = None,
-    sort: SortParam = None,
-    page: PageParam = None,
-    per_page: PerPageParam = None,
-) -> Response[Any]:
+async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
     """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
-    query, errors = CatalogQuery.parse(request.query_params)  # the parameters above document it
+    # the same query parameters as the API, documented there (challenges/api.py challenges_index)
+    query, errors = CatalogQuery.parse(request.query_params)
     ev = await catalog_event(db, query)
     result = await services.catalog(db, ev, query, request.app.state.settings.page_size)
     facets = await services.catalog_facets(db, ev)
