@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
-from digieduhack.models import Base
+from digieduhack.models import Base, compared_by_autogenerate
 from digieduhack.settings import Settings
 
 config = context.config
@@ -32,7 +32,12 @@ def run_offline() -> None:
 
 def do_run(connection: Connection) -> None:
     # batch mode lets later revisions alter tables on SQLite too
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=compared_by_autogenerate,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

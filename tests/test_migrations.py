@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from digieduhack.app import create_app
 from digieduhack.db import OutdatedSchema, alembic_config, check_schema
 from digieduhack.db import create_engine as create_app_engine
-from digieduhack.models import Base
+from digieduhack.models import Base, compared_by_autogenerate
 from digieduhack.settings import Settings
 from tests.conftest import BACKEND, PG_URL
 
@@ -93,7 +93,11 @@ def revision(url: str) -> set[str]:
 
 def schema_diff(url: str) -> list[Any]:
     """What `alembic revision --autogenerate` would write: the models against the migrated database."""
-    opts = {"compare_type": True, "compare_server_default": True}
+    opts = {
+        "compare_type": True,
+        "compare_server_default": True,
+        "include_object": compared_by_autogenerate,
+    }
     return inspect_db(
         url, lambda c: compare_metadata(MigrationContext.configure(c, opts=opts), Base.metadata)
     )
@@ -133,6 +137,24 @@ def test_migrated_database_matches_the_models_exactly(fresh_url: str) -> None:
     upgrade(fresh_url)
 
     assert schema_diff(fresh_url) == []
+
+
+def test_full_text_search_index_exists_on_postgresql_with_the_search_expression(fresh_url: str) -> None:
+    if BACKEND != "postgres":
+        pytest.skip("the GIN index is PostgreSQL's; SQLite searches without one")
+    upgrade(fresh_url)
+
+    definition = inspect_db(
+        fresh_url,
+        lambda c: c.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_challenges_search'")
+        ).scalar_one(),
+    )
+
+    assert "USING gin" in definition
+    assert "to_tsvector('simple'::regconfig" in definition
+    for column in ("title", "summary", "description"):
+        assert column in definition
 
 
 def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(fresh_url: str) -> None:

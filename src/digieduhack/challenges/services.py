@@ -344,7 +344,11 @@ def text_search(dialect: str, words: list[str]) -> ColumnElement[bool]:
     PostgreSQL, where full-text search uses the 'simple' configuration: challenges come in many
     languages; on SQLite, anywhere in the text, case-insensitively for ASCII)."""
     if dialect == "postgresql":
-        document = Challenge.title + " " + Challenge.summary + " " + Challenge.description
+        # the expression of the GIN index ix_challenges_search (models.SEARCH_DOCUMENT): the spaces are
+        # literals, not bound parameters, so PostgreSQL can match the index
+        space = literal_column("' '")
+        document = Challenge.title.concat(space).concat(Challenge.summary).concat(space)
+        document = document.concat(Challenge.description)
         tsquery = " & ".join(f"'{w}':*" for w in words)
         return func.to_tsvector(literal_column("'simple'"), document).bool_op("@@")(
             func.to_tsquery(literal_column("'simple'"), tsquery)
