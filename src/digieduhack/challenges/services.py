@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, union
+from sqlalchemy import ColumnElement, String, and_, func, literal_column, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import CompoundSelect, Select
@@ -346,7 +346,7 @@ def text_search(dialect: str, words: list[str]) -> ColumnElement[bool]:
     if dialect == "postgresql":
         # the expression of the GIN index ix_challenges_search (models.SEARCH_DOCUMENT): the spaces are
         # literals, not bound parameters, so PostgreSQL can match the index
-        space = literal_column("' '")
+        space = literal_column("' '", String())
         document = Challenge.title.concat(space).concat(Challenge.summary).concat(space)
         document = document.concat(Challenge.description)
         tsquery = " & ".join(f"'{w}':*" for w in words)
