@@ -205,11 +205,13 @@ async def invite(
     )
     if member is not None:
         raise Conflict(f"{email} is already a member of {host.name}.")
-    pending = HostInvitation.host_id == host.id, HostInvitation.email == email
-    replaced = await db.scalar(
-        select(func.count()).select_from(HostInvitation).where(*pending, HostInvitation.accepted_at.is_(None))
+    pending = (
+        HostInvitation.host_id == host.id,
+        HostInvitation.email == email,
+        HostInvitation.accepted_at.is_(None),
     )
-    await db.execute(delete(HostInvitation).where(*pending, HostInvitation.accepted_at.is_(None)))
+    replaced = await db.scalar(select(func.count()).select_from(HostInvitation).where(*pending))
+    await db.execute(delete(HostInvitation).where(*pending))
     token = new_token()
     now = clock.now()
     invitation = HostInvitation(
