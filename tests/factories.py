@@ -17,12 +17,14 @@ from digieduhack.models import (
     ChallengeStatus,
     Event,
     Host,
+    HostInvitation,
     HostKind,
     HostMember,
     HostStatus,
     Registration,
     RegistrationStatus,
 )
+from digieduhack.security import new_token, token_hash
 
 PASSWORD = "correct horse battery"
 PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
@@ -163,6 +165,31 @@ async def registration(
         c.waitlisted_count += 1
     await db.commit()
     return r
+
+
+async def invitation(
+    db: AsyncSession,
+    h: Host,
+    email: str,
+    inviter: Account | None = None,
+    *,
+    created_at: datetime | None = None,
+    token: str | None = None,
+) -> tuple[HostInvitation, str]:
+    """A pending invitation (valid 14 days from `created_at`) and the token of its link."""
+    token = token or new_token()
+    created = created_at or now()
+    inv = HostInvitation(
+        host_id=h.id,
+        email=email.lower(),
+        token_hash=token_hash(token),
+        invited_by_id=inviter.id if inviter else None,
+        created_at=created,
+        expires_at=created + timedelta(days=14),
+    )
+    db.add(inv)
+    await db.commit()
+    return inv, token
 
 
 @dataclass

@@ -39,7 +39,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.app import create_app
-from digieduhack.models import Account, Challenge, ChallengeStatus, Registration, RegistrationStatus
+from digieduhack.models import (
+    Account,
+    Challenge,
+    ChallengeStatus,
+    HostMember,
+    Registration,
+    RegistrationStatus,
+)
 from digieduhack.settings import Settings
 from tests import factories
 from tests.conftest import Client, ClientFactory
@@ -56,7 +63,8 @@ CHECKS = [
 ]
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
-OPERATIONS = 28  # with the calendar files (.ics), the host applications, close and cancel
+# with the calendar files (.ics), the host applications, close and cancel, the team (invitations, leaving)
+OPERATIONS = 33
 
 
 @dataclass
@@ -190,10 +198,18 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     )
     other = await factories.challenge(db, world.event, world.host_b, slug="fuzz-other", capacity=None)
     await factories.registration(db, own, world.alice)
+    # the team: alice is also a member of host B, so that she can leave it (its other member stays); she
+    # holds an invitation to host A; host A (the host member's) has a pending invitation to withdraw
+    db.add(HostMember(host_id=world.host_b.id, account_id=world.alice.id, created_at=factories.now()))
+    await db.commit()
+    _, token = await factories.invitation(db, world.host_a, world.alice.email, world.member_a)
+    pending, _ = await factories.invitation(db, world.host_a, "carla@example.org", world.member_a)
     path_examples = {
         "slug": [own.slug, draft.slug, other.slug],
         "event_slug": [world.event.slug, world.event.slug, world.event.slug],
         "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug],
+        "token": [token, token, token],
+        "invitation_id": [str(pending.id), str(pending.id), str(pending.id)],
     }
 
     # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these
@@ -221,6 +237,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/auth/login": [{"email": world.bob.email, "password": factories.PASSWORD}],
         "POST /api/v1/hosts/{host_slug}/challenges": [challenge],
         "PUT /api/v1/challenges/{slug}": [challenge],
+        "POST /api/v1/hosts/{host_slug}/invitations": [{"email": "dana@example.org"}],
     }
 
     started = time.monotonic()

@@ -44,6 +44,11 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Gone(DomainError):
+    status_code = 410
+    title = "Gone"
+
+
 class RateLimited(DomainError):
     status_code = 429
     title = "Too many requests"
@@ -85,6 +90,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Invalid enum value '?(.*?)'?$"), "'{0}' is not one of the allowed choices."),
     (re.compile(r"Object missing required field `(\w+)`"), "This field is required."),
     (re.compile(r"Object contains unknown field `(\w+)`"), "Unknown field."),
+    # the Email type's pattern (accounts.schemas): name@domain.tld
+    (re.compile(r"Expected `str` matching regex '\^\[\^@"), "Enter an email address, like ada@example.org."),
     (re.compile(r"Expected `str` matching regex"), "Contains characters that are not allowed."),
     (
         re.compile(r"Invalid RFC3339 encoded datetime"),
@@ -284,6 +291,7 @@ _PROBLEM_DESCRIPTIONS = {
     403: "Not allowed for this account, or the CSRF token is missing or wrong",
     404: "No such resource (or not visible to this account)",
     409: "Conflicts with the current state",
+    410: "No longer available (expired or already used)",
     415: "The body is not JSON (Content-Type: application/json)",
     422: "Well-formed but invalid input; `errors` names each field",
     429: "Too many attempts; see the Retry-After header",

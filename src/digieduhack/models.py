@@ -257,6 +257,7 @@ class HostInvitation(Base):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
 
     host: Mapped[Host] = relationship(lazy="raise")
+    inviter: Mapped[Account | None] = relationship(foreign_keys=[invited_by_id], lazy="raise")
 
 
 class Challenge(Base):

@@ -47,6 +47,9 @@ FLASH_MESSAGES = {
     "host_applied": N_("Thank you! Your application is pending: the organizers will review it soon."),
     "host_approved": N_("Host approved: its members can now publish challenges."),
     "host_rejected": N_("Host application rejected; the applicant can read the reason on the host page."),
+    "invitation_accepted": N_("Welcome to the team! You are now a member of this host."),
+    "invitation_revoked": N_("Invitation withdrawn: its link no longer works."),
+    "host_left": N_("You left the host."),
 }
 
 FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
@@ -152,8 +155,18 @@ def redirect(path: str, flash: str | None = None) -> Redirect:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are accepted as a redirect target after log-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site paths are accepted as a redirect target after log-in.
+
+    Browsers read `//host` and `/\\host` as another site, and drop tabs and line breaks from a URL
+    (so `/<TAB>/host` becomes `//host`): any backslash, whitespace or control character is refused.
+    """
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(c.isspace() or not c.isprintable() for c in target)
+    ):
         return default
     return target
 

@@ -9,7 +9,7 @@ from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.models import Challenge, ChallengeStatus, Registration
+from digieduhack.models import Challenge, ChallengeStatus, HostInvitation, HostMember, Registration
 from tests import factories
 from tests.conftest import Client, ClientFactory
 from tests.security.support import STATE_CHANGING, count_accounts, count_sessions, endpoints, fill
@@ -41,7 +41,14 @@ async def arrange(db: AsyncSession, world: factories.World) -> tuple[Challenge, 
     draft = await factories.challenge(
         db, world.event, world.host_a, status=ChallengeStatus.DRAFT, title="Draft"
     )
-    values = {"slug": draft.slug, "host_slug": world.host_a.slug, "event_slug": world.event.slug}
+    invitation, token = await factories.invitation(db, world.host_a, "alice@example.org", world.member_a)
+    values = {
+        "slug": draft.slug,
+        "host_slug": world.host_a.slug,
+        "event_slug": world.event.slug,
+        "token": token,
+        "invitation_id": str(invitation.id),
+    }
     return draft, values
 
 
@@ -52,6 +59,8 @@ async def assert_nothing_changed(app: Litestar, member: Client, draft: Challenge
         assert (row.status, row.title) == (ChallengeStatus.DRAFT, "Draft")
         assert await s.scalar(select(func.count()).select_from(Registration)) == 0
         assert await s.scalar(select(func.count()).select_from(Challenge)) == 1
+        assert await s.scalar(select(func.count()).select_from(HostInvitation)) == 1
+        assert await s.scalar(select(func.count()).select_from(HostMember)) == 2
     assert await count_accounts(app) == accounts
     assert await count_sessions(app) == 1  # not logged out, no new session
     assert (await member.get("/api/v1/me")).status_code == 200

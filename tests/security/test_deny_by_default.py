@@ -31,6 +31,7 @@ PUBLIC = {
     ("GET", "/api/v1/hosts/{host_slug:str}"),
     ("GET", "/api/v1/hosts/{host_slug:str}/challenges"),
     ("GET", "/hosts/{host_slug:str}"),
+    ("GET", "/invitations/{token:str}"),
     ("GET", "/signup"),
     ("POST", "/signup"),
     ("GET", "/login"),
@@ -52,10 +53,13 @@ PUBLIC = {
 
 async def path_values(db: AsyncSession, world: factories.World) -> dict[str, str]:
     c = await factories.challenge(db, world.event, world.host_a)
+    invitation, token = await factories.invitation(db, world.host_a, "carla@example.org", world.member_a)
     return {
         "slug": c.slug,
         "host_slug": world.host_a.slug,
         "event_slug": world.event.slug,
+        "token": token,
+        "invitation_id": str(invitation.id),
         "file_path": "css/app.css",
         "path": "openapi.yaml",
     }

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from litestar import get, post
-from litestar.status_codes import HTTP_201_CREATED
+from typing import Annotated
+
+from litestar import delete, get, post
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.accounts.auth import PUBLIC, organizer_only
@@ -9,8 +13,13 @@ from digieduhack.challenges.schemas import ChallengeOut
 from digieduhack.clock import Clock
 from digieduhack.errors import problems
 from digieduhack.hosts import services
-from digieduhack.hosts.schemas import HostApplicationIn, HostDecisionIn, HostOut
+from digieduhack.hosts.schemas import HostApplicationIn, HostDecisionIn, HostOut, InvitationIn, InvitationOut
 from digieduhack.models import Account, HostStatus
+from digieduhack.settings import Settings
+
+InvitationId = Annotated[int, Parameter(ge=1, le=2**31 - 1, description="The invitation's id")]
+Token = Annotated[str, Parameter(max_length=100, description="The token of the invitation's link")]
+NO_CONTENT = {204: ResponseSpec(None, description="Done")}
 
 
 @post(
@@ -66,4 +75,81 @@ async def hosts_decide(
     return HostOut.from_model(await services.decide(db, me, host_slug, data, clock))
 
 
-handlers = [hosts_apply, hosts_index, hosts_show, hosts_challenges, hosts_decide]
+@post(
+    "/hosts/{host_slug:str}/invitations",
+    tags=["hosts"],
+    status_code=HTTP_201_CREATED,
+    summary="Invite a colleague by e-mail (members); the answer holds the one-time link, valid 14 days",
+    description=(
+        "Send the `link` to the invited person: it is shown only in this answer. Inviting an e-mail "
+        "that has a pending invitation replaces it (the older link stops working)."
+    ),
+    responses=problems(400, 401, 403, 404, 409, 415, 422),
+)
+async def invitations_create(
+    db: AsyncSession, me: Account, host_slug: str, data: InvitationIn, clock: Clock, settings: Settings
+) -> InvitationOut:
+    invitation, token = await services.invite(db, me, host_slug, data, clock)
+    return InvitationOut.from_model(invitation, host_slug, services.invitation_link(settings, token))
+
+
+@get(
+    "/hosts/{host_slug:str}/invitations",
+    tags=["hosts"],
+    summary="Pending invitations of a host, oldest first (its members and organizers)",
+    responses=problems(400, 401, 403, 404),
+)
+async def invitations_index(
+    db: AsyncSession, me: Account, host_slug: str, clock: Clock
+) -> list[InvitationOut]:
+    team = await services.team(db, me, host_slug, clock)
+    return [InvitationOut.from_model(i, team.host.slug) for i in team.invitations]
+
+
+@delete(
+    "/hosts/{host_slug:str}/invitations/{invitation_id:int}",
+    tags=["hosts"],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Withdraw a pending invitation (members): its link stops working",
+    responses=problems(400, 401, 403, 404) | NO_CONTENT,
+)
+async def invitations_withdraw(
+    db: AsyncSession, me: Account, host_slug: str, invitation_id: InvitationId, clock: Clock
+) -> None:
+    await services.withdraw(db, me, host_slug, invitation_id, clock)
+
+
+@post(
+    "/invitations/{token:str}/accept",
+    tags=["hosts"],
+    status_code=200,
+    summary="Accept an invitation: become a member of its host (logged in with the invited e-mail)",
+    responses=problems(400, 401, 403, 404, 410),
+)
+async def invitations_accept(db: AsyncSession, me: Account, token: Token, clock: Clock) -> HostOut:
+    return HostOut.from_model(await services.accept(db, me, token, clock))
+
+
+@delete(
+    "/hosts/{host_slug:str}/members/me",
+    tags=["hosts"],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Leave a host (members); its last member cannot leave",
+    responses=problems(400, 401, 403, 404, 409) | NO_CONTENT,
+)
+async def members_leave(db: AsyncSession, me: Account, host_slug: str, clock: Clock) -> None:
+    await services.leave(db, me, host_slug, clock)
+
+
+handlers = [
+    hosts_apply,
+    hosts_index,
+    hosts_show,
+    hosts_challenges,
+    hosts_decide,
+    invitations_create,
+    invitations_index,
+    invitations_withdraw,
+    invitations_accept,
+    members_leave,
+]

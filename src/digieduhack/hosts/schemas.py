@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from digieduhack.accounts.schemas import Country, Email
-from digieduhack.models import Host, HostKind, HostStatus
+from digieduhack.models import Host, HostInvitation, HostKind, HostStatus
 
 Website = Annotated[
     str, msgspec.Meta(max_length=300, pattern=r"^https?://[^\s]+$", examples=["https://example.org"])
@@ -55,4 +55,33 @@ class HostOut(msgspec.Struct):
             status=h.status,
             decided_at=h.decided_at,
             decision_reason=h.decision_reason,
+        )
+
+
+class InvitationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Invite a colleague, by e-mail, to become a member of the host."""
+
+    email: Email
+
+
+class InvitationOut(msgspec.Struct):
+    id: int
+    host_slug: str
+    email: str
+    invited_by: str | None
+    created_at: datetime
+    expires_at: datetime
+    # the one-time link, only in the answer to the invitation's creation (the database keeps its hash)
+    link: str | None = None
+
+    @classmethod
+    def from_model(cls, i: HostInvitation, host_slug: str, link: str | None = None) -> InvitationOut:
+        return cls(
+            id=i.id,
+            host_slug=host_slug,
+            email=i.email,
+            invited_by=i.inviter.display_name if i.inviter else None,
+            created_at=i.created_at,
+            expires_at=i.expires_at,
+            link=link,
         )
