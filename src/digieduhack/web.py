@@ -47,6 +47,8 @@ FLASH_MESSAGES = {
     "host_applied": N_("Thank you! Your application is pending: the organizers will review it soon."),
     "host_approved": N_("Host approved: its members can now publish challenges."),
     "host_rejected": N_("Host application rejected; the applicant can read the reason on the host page."),
+    "event_created": N_("Edition created: hosts can add challenges to it once it is the current one."),
+    "event_saved": N_("Edition saved."),
 }
 
 FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
