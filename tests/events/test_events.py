@@ -452,9 +452,8 @@ async def test_new_dates_may_not_leave_challenges_outside_the_edition(
             }
         ],
     )
-    earlier = event_form(
-        slug=y, starts_on=f"{YEAR}-11-09", ends_on=f"{YEAR}-11-09", registration_closes_at=""
-    )
+    blank = {"registration_opens_at": "", "registration_closes_at": ""}
+    earlier = event_form(slug=y, starts_on=f"{YEAR}-11-09", ends_on=f"{YEAR}-11-09", **blank)
     page = await organizer.submit(f"/events/{y}/edit", earlier)
     assert page.status_code == 422, errors_of(page.text)
     assert text_of(page.text, "error-ends_on") == (
