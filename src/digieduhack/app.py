@@ -33,6 +33,7 @@ from digieduhack.challenges import pages as challenges_pages
 from digieduhack.clock import Clock
 from digieduhack.errors import API_HANDLERS, APP_HANDLERS, PAGE_HANDLERS
 from digieduhack.events import api as events_api
+from digieduhack.events import pages as events_pages
 from digieduhack.hosts import api as hosts_api
 from digieduhack.hosts import pages as hosts_pages
 from digieduhack.models import Account
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *accounts_pages.handlers,
             *challenges_pages.handlers,
             *challenges_calendar.page_handlers,
+            *events_pages.handlers,
             *hosts_pages.handlers,
             *registrations_pages.handlers,
             *rosters_api.handlers,

@@ -16,7 +16,8 @@ from digieduhack import db as dbmod
 from digieduhack.accounts.services import load_account, normalize_email
 from digieduhack.challenges import services as challenges
 from digieduhack.challenges.schemas import ChallengeIn
-from digieduhack.clock import Clock
+from digieduhack.clock import Clock, FixedClock
+from digieduhack.events.services import is_past
 from digieduhack.models import Account, Challenge, Event, Host, HostKind, HostMember, HostStatus, Registration
 from digieduhack.registrations import services as registrations
 from digieduhack.security import Passwords
@@ -52,7 +53,7 @@ async def seed(settings: Settings, spec: dict[str, Any], today: date | None = No
             await db.flush()
             for c in spec["challenges"]:
                 event = events[c["event"]] if "event" in c else current
-                await _challenge(db, c, event, hosts[c["host"]], accounts, clock)
+                await _challenge(db, c, event, hosts[c["host"]], accounts, _clock_for(event, clock))
             for r in spec["registrations"]:
                 await _registration(db, r, accounts, clock, settings)
             await db.commit()
@@ -79,6 +80,13 @@ async def _event(db: AsyncSession, e: dict[str, Any], year: int, now: datetime) 
         db.add(event)
         await db.flush()
     return event
+
+
+def _clock_for(event: Event, clock: Clock) -> Clock:
+    """A past edition's challenges are written as they were back then: an archive takes no changes now."""
+    if not is_past(event, clock.now()):
+        return clock
+    return FixedClock(datetime.combine(event.starts_on - timedelta(days=30), time(12), tzinfo=UTC))
 
 
 async def _account(db: AsyncSession, a: dict[str, Any], passwords: Passwords, now: datetime) -> Account:

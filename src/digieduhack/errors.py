@@ -77,12 +77,14 @@ def field_error(field: str, message: str) -> FieldErrors:
 
 # --- msgspec messages, made readable once for forms and API alike -------------------------------
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Expected `(?:array|object)` of length >= (\d+)"), "Give at least {0} items."),
+    (re.compile(r"Expected `(?:array|object)` of length <= (\d+)"), "Give at most {0} items."),
     (
-        re.compile(r"Expected `(?:str|array|object)` of length >= (\d+)"),
+        re.compile(r"Expected `str` of length >= (\d+)"),
         "Must be at least {0} characters long.",
     ),
     (
-        re.compile(r"Expected `(?:str|array|object)` of length <= (\d+)"),
+        re.compile(r"Expected `str` of length <= (\d+)"),
         "Must be at most {0} characters long.",
     ),
     (re.compile(r"Expected `(?:int|float)` >= (-?\d+)"), "Must be {0} or more."),
@@ -96,6 +98,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"Invalid RFC3339 encoded datetime"),
         "Enter a date and time as YYYY-MM-DDTHH:MM:SS.",
+    ),
+    (
+        re.compile(r"Expected `datetime` with a timezone"),
+        "Give the time zone too, e.g. 2027-11-10T12:00:00Z for 12:00 UTC.",
     ),
     (
         re.compile(r"Expected `datetime`"),

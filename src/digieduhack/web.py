@@ -50,6 +50,8 @@ FLASH_MESSAGES = {
     "invitation_accepted": N_("Welcome to the team! You are now a member of this host."),
     "invitation_revoked": N_("Invitation withdrawn: its link no longer works."),
     "host_left": N_("You left the host."),
+    "event_created": N_("Edition created: hosts can add challenges to it once it is the current one."),
+    "event_saved": N_("Edition saved."),
 }
 
 FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}

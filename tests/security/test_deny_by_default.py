@@ -28,6 +28,7 @@ PUBLIC = {
     ("GET", "/challenges/{slug:str}"),
     ("GET", "/challenges/{slug:str}/calendar.ics"),
     ("GET", "/events/{event_slug:str}/calendar.ics"),
+    ("GET", "/events"),
     ("GET", "/api/v1/hosts/{host_slug:str}"),
     ("GET", "/api/v1/hosts/{host_slug:str}/challenges"),
     ("GET", "/hosts/{host_slug:str}"),

@@ -25,7 +25,7 @@ from digieduhack.challenges.schemas import (
 )
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors, problems
-from digieduhack.events.services import current_event, get_event
+from digieduhack.events.services import current_event, get_event, open_edition
 from digieduhack.models import Account, ChallengeFormat, Event, HostKind
 
 _SCHEMA_KEYS = ("type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern")
@@ -68,8 +68,8 @@ class BadParameters(FieldErrors):
     title = "Bad request"
 
 
-async def catalog_event(db: AsyncSession, query: CatalogQuery) -> Event:
-    return await get_event(db, query.event) if query.event else await current_event(db)
+async def catalog_event(db: AsyncSession, query: CatalogQuery, clock: Clock) -> Event:
+    return await get_event(db, query.event) if query.event else await current_event(db, clock)
 
 
 @get(
@@ -83,6 +83,7 @@ async def catalog_event(db: AsyncSession, query: CatalogQuery) -> Event:
 async def challenges_index(
     request: Request[Any, Any, Any],
     db: AsyncSession,
+    clock: Clock,
     event: EventParam = None,
     q: SearchParam = None,
     country: CountryParam = None,
@@ -97,7 +98,7 @@ async def challenges_index(
     query, errors = CatalogQuery.parse(request.query_params)  # the parameters above document it
     if errors:
         raise BadParameters(errors)
-    result = await services.catalog(db, await catalog_event(db, query), query)
+    result = await services.catalog(db, await catalog_event(db, query, clock), query)
     return ChallengePage(
         items=[ChallengeOut.from_model(c) for c in result.items],
         page=result.page,
@@ -128,7 +129,7 @@ async def challenges_create(
     db: AsyncSession, me: Account, host_slug: str, data: ChallengeIn, clock: Clock
 ) -> ChallengeOut:
     host = await services.get_host(db, host_slug)
-    challenge = await services.create_challenge(db, me, host, await current_event(db), data, clock)
+    challenge = await services.create_challenge(db, me, host, await open_edition(db, clock), data, clock)
     return ChallengeOut.from_model(challenge)
 
 

@@ -16,7 +16,7 @@ from digieduhack.challenges.api import (
 from digieduhack.challenges.schemas import CatalogQuery, ChallengeCancelIn, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors
-from digieduhack.events.services import current_event, list_events
+from digieduhack.events.services import is_past, list_events, open_edition, require_open_edition
 from digieduhack.models import Account, Challenge, Event, Host
 from digieduhack.registrations.services import my_registration_for, waitlist_position
 from digieduhack.timezones import input_value, language_name, zone_names, zones_of_country
@@ -44,11 +44,11 @@ def country_name(code: str) -> str:
 
 
 @get(["/", "/challenges"], opt=PUBLIC, include_in_schema=False)
-async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession, clock: Clock) -> Response[Any]:
     """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
     # the same query parameters as the API, documented there (challenges/api.py challenges_index)
     query, errors = CatalogQuery.parse(request.query_params)
-    ev = await catalog_event(db, query)
+    ev = await catalog_event(db, query, clock)
     result = await services.catalog(db, ev, query, request.app.state.settings.page_size)
     facets = await services.catalog_facets(db, ev)
     context = {
@@ -69,10 +69,10 @@ async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession) -> Res
 
 @get("/challenges/{slug:str}", opt=PUBLIC, include_in_schema=False)
 async def challenge_page(
-    request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str
+    request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str, clock: Clock
 ) -> Response[Any]:
     challenge = await services.get_challenge(db, slug, viewer)
-    return await _show(request, db, viewer, challenge)
+    return await _show(request, db, viewer, challenge, clock)
 
 
 async def _show(
@@ -80,6 +80,7 @@ async def _show(
     db: AsyncSession,
     viewer: Account | None,
     challenge: Challenge,
+    clock: Clock,
     cancel_form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -87,6 +88,7 @@ async def _show(
     """The challenge page; after a refused cancellation, with the host's text and the error kept."""
     registration = await my_registration_for(db, viewer, challenge)
     position = await waitlist_position(db, registration) if registration else None
+    archived = is_past(challenge.event, clock.now())  # a read-only archive: no edit or join buttons
     return render(
         request,
         "challenges/show.html",
@@ -94,7 +96,8 @@ async def _show(
             "challenge": challenge,
             "registration": registration,
             "position": position,
-            "can_edit": services.is_member(viewer, challenge.host_id),
+            "archived": archived,
+            "can_edit": services.is_member(viewer, challenge.host_id) and not archived,
             "can_export": services.is_member(viewer, challenge.host_id)
             or bool(viewer and viewer.is_organizer),
             "values": cancel_form or {},
@@ -145,11 +148,11 @@ def _own_host(me: Account, host: Host) -> None:
 
 @get("/hosts/{host_slug:str}/challenges/new", include_in_schema=False)
 async def new_challenge_form(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str, clock: Clock
 ) -> Response[Any]:
     host = await services.get_host(db, host_slug)
     _own_host(me, host)
-    event = await current_event(db)
+    event = await open_edition(db, clock)
     zones = zones_of_country(host.country)
     # prefer the zone named after the host's city (Recife: America/Recife), else the country's first
     zones.sort(key=lambda z: z.rsplit("/", 1)[-1] != (host.city or "").replace(" ", "_"))
@@ -174,7 +177,7 @@ async def new_challenge_submit(
 ) -> Response[Any]:
     host = await services.get_host(db, host_slug)
     _own_host(me, host)
-    event = await current_event(db)
+    event = await open_edition(db, clock)
     try:
         challenge = await services.create_challenge(db, me, host, event, parse_form(ChallengeIn, data), clock)
     except FieldErrors as exc:
@@ -189,9 +192,10 @@ async def new_challenge_submit(
 
 @get("/challenges/{slug:str}/edit", include_in_schema=False)
 async def edit_challenge_form(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, clock: Clock
 ) -> Response[Any]:
     challenge = await services.get_own_challenge(db, me, slug)
+    require_open_edition(challenge.event, clock)
     ctx = _form_context(challenge.event, _values(challenge), {}, host=challenge.host, challenge=challenge)
     return render(request, "challenges/form.html", ctx)
 
@@ -232,7 +236,7 @@ async def cancel_challenge_submit(
     try:
         await services.cancel_challenge(db, me, challenge, parse_form(ChallengeCancelIn, data), clock)
     except FieldErrors as exc:  # raised before anything was changed
-        return await _show(request, db, me, challenge, data, exc.errors, status_code=422)
+        return await _show(request, db, me, challenge, clock, data, exc.errors, status_code=422)
     return redirect(f"/challenges/{challenge.slug}", "challenge_cancelled")
 
 

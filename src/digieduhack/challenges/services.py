@@ -18,6 +18,7 @@ from sqlalchemy.sql import CompoundSelect, Select
 from digieduhack.challenges.schemas import CatalogQuery, CatalogSort, ChallengeCancelIn, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
+from digieduhack.events.services import require_open_edition
 from digieduhack.models import (
     Account,
     AuditEntry,
@@ -143,6 +144,7 @@ async def create_challenge(
     db: AsyncSession, actor: Account, host: Host, event: Event, data: ChallengeIn, clock: Clock
 ) -> Challenge:
     require_member(actor, host.id)
+    require_open_edition(event, clock)
     values = check(data, event)
     now = clock.now()
     challenge = Challenge(
@@ -165,6 +167,7 @@ async def update_challenge(
     db: AsyncSession, actor: Account, challenge: Challenge, data: ChallengeIn, clock: Clock
 ) -> Challenge:
     require_member(actor, challenge.host_id)
+    require_open_edition(challenge.event, clock)
     if challenge.status in (ChallengeStatus.CANCELLED,):
         raise Conflict("A cancelled challenge cannot be edited.")
     values = check(data, challenge.event)
@@ -204,6 +207,7 @@ async def publish_challenge(
     db: AsyncSession, actor: Account, challenge: Challenge, clock: Clock
 ) -> Challenge:
     require_member(actor, challenge.host_id)
+    require_open_edition(challenge.event, clock)
     if challenge.host.status != HostStatus.APPROVED:
         raise Conflict(
             "Your host is not approved yet: challenges can be published once an organizer approves it."
@@ -275,6 +279,7 @@ def _audit(actor: Account, action: str, challenge: Challenge, details: dict[str,
 async def close_challenge(db: AsyncSession, actor: Account, challenge: Challenge, clock: Clock) -> Challenge:
     """Close registration of a published challenge: it stays in the catalog, nobody can join it."""
     require_member(actor, challenge.host_id)
+    require_open_edition(challenge.event, clock)
     await _lock_status(db, challenge)
     if challenge.status == ChallengeStatus.CLOSED:
         raise Conflict("Registration for this challenge is already closed.")
@@ -294,6 +299,7 @@ async def cancel_challenge(
 ) -> Challenge:
     """Cancel a challenge (draft, published or closed) with a message to its registrants."""
     require_member(actor, challenge.host_id)
+    require_open_edition(challenge.event, clock)
     message = data.message.strip()
     if len(message) < 10:
         raise FieldErrors({"message": "Tell the registrants why, in at least 10 characters."})

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, NotFound
+from digieduhack.events.services import require_open_edition
 from digieduhack.models import Account, Challenge, ChallengeStatus, Event, Registration, RegistrationStatus
 from digieduhack.settings import Settings
 
@@ -63,6 +64,7 @@ async def join(
 ) -> Registration:
     """Confirmed while there is room, waitlisted when full; a second join is refused."""
     challenge = await lock_challenge(db, slug, settings)
+    require_open_edition(challenge.event, clock)
     require_open(challenge, challenge.event, clock)
     if await active_registration(db, actor.id, challenge.id) is not None:
         raise AlreadyRegistered("You are already registered for this challenge.")
@@ -89,6 +91,7 @@ async def cancel(
 ) -> Registration:
     """Cancel the actor's registration; a freed place goes to the first person on the waitlist."""
     challenge = await lock_challenge(db, slug, settings)
+    require_open_edition(challenge.event, clock)
     reg = await active_registration(db, actor.id, challenge.id)
     if reg is None:
         raise NotFound("You have no registration for this challenge.")

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.accounts.auth import organizer_only
 from digieduhack.challenges.services import with_related
+from digieduhack.clock import Clock
 from digieduhack.events.services import current_event, list_events
 from digieduhack.hosts import services as host_services
 from digieduhack.models import Challenge, Host, HostStatus
@@ -15,8 +16,8 @@ from digieduhack.web import render
 
 
 @get("/organizer", guards=[organizer_only], include_in_schema=False)
-async def organizer_page(request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
-    event = await current_event(db)
+async def organizer_page(request: Request[Any, Any, Any], db: AsyncSession, clock: Clock) -> Response[Any]:
+    event = await current_event(db, clock)
     challenges = list(
         await db.scalars(
             with_related(select(Challenge).where(Challenge.event_id == event.id)).order_by(Challenge.title)
