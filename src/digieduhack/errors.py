@@ -72,6 +72,7 @@ def field_error(field: str, message: str) -> FieldErrors:
 
 # --- msgspec messages, made readable once for forms and API alike -------------------------------
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Expected `array` of length <= (\d+)"), "Give at most {0} items."),
     (
         re.compile(r"Expected `(?:str|array|object)` of length >= (\d+)"),
         "Must be at least {0} characters long.",

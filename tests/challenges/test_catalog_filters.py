@@ -524,6 +524,7 @@ async def test_filter_form_works_without_javascript_and_updates_results_in_place
         "filter-language",
         "filter-format",
         "filter-host-kind",
+        "filter-audience",  # and filter-theme before it when the edition has themes (test_label_filters...)
         "filter-sort",
         "filter-free",
     ]
@@ -662,4 +663,7 @@ async def test_catalog_costs_the_same_number_of_queries_for_3_or_30_challenges(
         ]
 
     assert counts[3] == counts[30]
-    assert max(counts[30]) <= 8, counts
+    # one query more on the page (the cards' labels: themes, tags, audiences, by selectinload) and two
+    # more in the API (labels and agenda items, which ChallengeOut carries): 7 and 6 queries anonymous,
+    # 9 and 8 logged in (the session and its account) on SQLite
+    assert max(counts[30]) <= 9, counts

@@ -14,6 +14,8 @@ class EventOut(msgspec.Struct):
     ends_on: date
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
+    # the fixed list a challenge of this edition picks its themes from
+    themes: list[str]
 
     @classmethod
     def from_model(cls, e: Event) -> EventOut:
@@ -24,4 +26,5 @@ class EventOut(msgspec.Struct):
             ends_on=e.ends_on,
             registration_opens_at=e.registration_opens_at,
             registration_closes_at=e.registration_closes_at,
+            themes=list(e.themes or []),
         )
