@@ -19,6 +19,7 @@ import asyncio
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import hypothesis
@@ -56,7 +57,7 @@ CHECKS = [
 ]
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
-OPERATIONS = 28  # with the calendar files (.ics), the host applications, close and cancel
+OPERATIONS = 29  # with the calendar files (.ics), the host applications, close, cancel and copy
 
 
 @dataclass
@@ -190,10 +191,13 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     )
     other = await factories.challenge(db, world.event, world.host_b, slug="fuzz-other", capacity=None)
     await factories.registration(db, own, world.alice)
+    # a challenge of an earlier edition, which its host can copy into the current one
+    past = await factories.event(db, slug="2021", starts_on=date(2021, 11, 9), ends_on=date(2021, 11, 10))
+    earlier = await factories.challenge(db, past, world.host_a, slug="fuzz-2021")
     path_examples = {
-        "slug": [own.slug, draft.slug, other.slug],
-        "event_slug": [world.event.slug, world.event.slug, world.event.slug],
-        "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug],
+        "slug": [own.slug, draft.slug, other.slug, earlier.slug],
+        "event_slug": [world.event.slug, world.event.slug, world.event.slug, past.slug],
+        "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug, world.host_a.slug],
     }
 
     # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these
