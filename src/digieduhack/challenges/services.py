@@ -536,7 +536,7 @@ def text_search(dialect: str, words: list[str]) -> ColumnElement[bool]:
     if dialect == "postgresql":
         # the expression of the GIN index ix_challenges_search (models.SEARCH_DOCUMENT): the spaces are
         # literals, not bound parameters, so PostgreSQL can match the index
-        space = literal_column("' '")
+        space: ColumnElement[str] = literal_column("' '")
         document = Challenge.title.concat(space).concat(Challenge.summary).concat(space)
         document = document.concat(Challenge.description)
         tsquery = " & ".join(f"'{w}':*" for w in words)
