@@ -19,6 +19,7 @@ import asyncio
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import hypothesis
@@ -63,9 +64,9 @@ CHECKS = [
 ]
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
-# with the calendar files (.ics), the host applications, close and cancel, the team (invitations,
+# with the calendar files (.ics), the host applications, close, cancel and copy, the team (invitations,
 # leaving), editions
-OPERATIONS = 35
+OPERATIONS = 36
 
 
 @dataclass
@@ -205,12 +206,15 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     await db.commit()
     _, token = await factories.invitation(db, world.host_a, world.alice.email, world.member_a)
     pending, _ = await factories.invitation(db, world.host_a, "carla@example.org", world.member_a)
+    # a challenge of an earlier edition, which its host can copy into the current one
+    past = await factories.event(db, slug="2021", starts_on=date(2021, 11, 9), ends_on=date(2021, 11, 10))
+    earlier = await factories.challenge(db, past, world.host_a, slug="fuzz-2021")
     path_examples = {
-        "slug": [own.slug, draft.slug, other.slug],
-        "event_slug": [world.event.slug, world.event.slug, world.event.slug],
-        "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug],
-        "token": [token, token, token],
-        "invitation_id": [str(pending.id), str(pending.id), str(pending.id)],
+        "slug": [own.slug, draft.slug, other.slug, earlier.slug],
+        "event_slug": [world.event.slug, world.event.slug, world.event.slug, past.slug],
+        "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug, world.host_a.slug],
+        "token": [token, token, token, token],
+        "invitation_id": [str(pending.id)] * 4,
     }
 
     # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these

@@ -15,10 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digieduhack import db as dbmod
 from digieduhack.accounts.services import load_account, normalize_email
 from digieduhack.challenges import services as challenges
-from digieduhack.challenges.schemas import ChallengeIn
+from digieduhack.challenges.schemas import AgendaItemIn, ChallengeIn
 from digieduhack.clock import Clock, FixedClock
 from digieduhack.events.services import is_past
-from digieduhack.models import Account, Challenge, Event, Host, HostKind, HostMember, HostStatus, Registration
+from digieduhack.models import (
+    Account,
+    Audience,
+    Challenge,
+    Event,
+    Host,
+    HostKind,
+    HostMember,
+    HostStatus,
+    Registration,
+)
 from digieduhack.registrations import services as registrations
 from digieduhack.security import Passwords
 from digieduhack.settings import ROOT, Settings
@@ -75,10 +85,13 @@ async def _event(db: AsyncSession, e: dict[str, Any], year: int, now: datetime) 
             ends_on=ends,
             registration_opens_at=None,
             registration_closes_at=datetime.combine(ends, time(12, 0), tzinfo=UTC),
+            themes=e.get("themes", []),
             created_at=now,
         )
         db.add(event)
         await db.flush()
+    elif not event.themes and e.get("themes"):
+        event.themes = e["themes"]  # a demo database seeded before editions had themes
     return event
 
 
@@ -141,6 +154,8 @@ async def _challenge(
     def local(day: int, hhmm: str) -> datetime:
         return datetime.combine(event.starts_on + timedelta(days=day - 1), time.fromisoformat(hhmm))
 
+    deadline = c.get("deadline")
+
     data = ChallengeIn(
         title=c["title"],
         summary=c["summary"],
@@ -154,6 +169,14 @@ async def _challenge(
         city=c.get("city"),
         venue=c.get("venue"),
         capacity=c.get("capacity"),
+        themes=c.get("themes", []),
+        tags=c.get("tags", []),
+        audiences=[Audience(a) for a in c.get("audiences", [])],
+        meeting_url=c.get("meeting_url"),
+        registration_deadline_local=local(deadline["day"], deadline["at"]) if deadline else None,
+        min_team_size=c.get("min_team_size"),
+        max_team_size=c.get("max_team_size"),
+        agenda=[AgendaItemIn(local(i["day"], i["at"]), i["title"]) for i in c.get("agenda", [])],
     )
     challenge = await challenges.create_challenge(db, actor, host, event, data, clock)
     challenge.slug = c["slug"]

@@ -167,10 +167,15 @@ def api_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[di
     if isinstance(exc, ValidationException):
         errors = []
         for item in exc.extra if isinstance(exc.extra, list) else []:
-            field, message = humanize(str(item.get("message", "")))
+            raw = str(item.get("message", ""))
+            field, message = humanize(raw)
             key = str(item.get("key") or "")
             # Litestar names the whole body "data" for unknown or missing fields; the message names the field
-            errors.append({"field": field if field and key in ("", "data") else key, "message": message})
+            if field and key in ("", "data"):
+                key = field
+            elif field and _MISSING.search(raw):  # missing in a list item: agenda[0] -> agenda[0].at_local
+                key = f"{key}.{field}"
+            errors.append({"field": key, "message": message})
         if errors:
             detail = "; ".join(
                 f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors

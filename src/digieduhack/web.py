@@ -55,6 +55,14 @@ FLASH_MESSAGES = {
 }
 
 FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
+AUDIENCE_LABELS = {
+    "students": N_("Students"),
+    "educators": N_("Teachers and educators"),
+    "researchers": N_("Researchers"),
+    "innovators": N_("Innovators"),
+    "education_professionals": N_("Education professionals"),
+    "anyone": N_("Anyone"),
+}
 HOST_KIND_LABELS = {
     "university": N_("University"),
     "school": N_("School"),
@@ -79,47 +87,120 @@ def _base_type(tp: Any) -> tuple[Any, bool]:
     return tp, optional
 
 
+def _extra(tp: Any) -> dict[str, Any]:
+    """The `extra` of the msgspec.Meta in an Annotated type, e.g. {"form": "comma_separated"}."""
+    for meta in getattr(tp, "__metadata__", ()):
+        if isinstance(meta, msgspec.Meta) and meta.extra:
+            return dict(meta.extra)
+    return {}
+
+
+class _Blank(Exception):
+    """A form value that stands for no value: leave the field out, so its default applies."""
+
+
+def _form_value(hint: Any, raw: Any) -> Any:
+    """One form value as msgspec.convert takes it: blanks None (or _Blank), checkboxes booleans,
+    `datetime-local` values completed with seconds. Raises ValueError on a NUL character."""
+    inner, optional = _base_type(hint)
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else None
+    if inner is bool:
+        return raw in ("on", "true", "1", "yes")
+    if raw is None:
+        raise _Blank
+    value = str(raw).replace("\r\n", "\n")
+    if "\x00" in value:
+        raise ValueError("Contains characters that are not allowed.")
+    if value.strip() == "" and (optional or inner is not str):
+        if optional:
+            return None
+        raise _Blank
+    if inner is datetime and _LOCAL_MINUTES.match(value.strip()):
+        value = value.strip() + ":00"
+    return value
+
+
+def _form_list(name: str, hint: Any, form: dict[str, Any], errors: dict[str, str]) -> list[Any]:
+    """A list field: rows of a struct (inputs `name[0].field`, blank rows left out), or values of
+    repeated inputs (checkboxes) or, with Meta(extra={"form": "comma_separated"}), of one text input."""
+    item = get_args(_base_type(hint)[0])[0]
+    item_type = _base_type(item)[0]
+    if isinstance(item_type, type) and issubclass(item_type, msgspec.Struct):
+        item_hints = get_type_hints(item_type, include_extras=True)
+        rows: list[dict[str, Any]] = []
+        for n, raw_row in enumerate(form_rows(form, name)):
+            row: dict[str, Any] = {}
+            for field in item_type.__struct_fields__:
+                try:
+                    row[field] = _form_value(item_hints[field], raw_row.get(field))
+                except _Blank:
+                    continue
+                except ValueError as exc:
+                    errors[f"{name}[{n}].{field}"] = str(exc)
+            rows.append(row)
+        return rows
+    raw = form.get(name)
+    values = [str(v) for v in (raw if isinstance(raw, list) else [raw] if raw is not None else [])]
+    if _extra(hint).get("form") == "comma_separated":
+        values = [part for v in values for part in v.split(",")]
+    for value in values:
+        if "\x00" in value:
+            errors[name] = "Contains characters that are not allowed."
+    return [v.strip() for v in values if v.strip()]
+
+
+_ROW_KEY = re.compile(r"^(\w+)\[(\d{1,3})\]\.(\w+)$")
+
+
+def form_rows(form: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The rows of inputs named `name[<n>].<field>`, by n, the blank ones left out."""
+    rows: dict[int, dict[str, Any]] = {}
+    for key, value in form.items():
+        if (m := _ROW_KEY.match(key)) and m.group(1) == name:
+            rows.setdefault(int(m.group(2)), {})[m.group(3)] = value[-1] if isinstance(value, list) else value
+    return [row for _, row in sorted(rows.items()) if any(str(v or "").strip() for v in row.values())]
+
+
+def compact_rows(form: dict[str, Any], name: str) -> dict[str, Any]:
+    """The form with the rows of `name` renumbered from 0, blank ones dropped: the numbers then match
+    the list positions that errors name (agenda[1].title is the second row shown)."""
+    kept = {k: v for k, v in form.items() if not ((m := _ROW_KEY.match(k)) and m.group(1) == name)}
+    for n, row in enumerate(form_rows(form, name)):
+        kept.update({f"{name}[{n}].{field}": value for field, value in row.items()})
+    return kept
+
+
 def parse_form(struct: type[T], form: dict[str, Any]) -> T:
     """Convert url-encoded form data to `struct`, or raise FieldErrors naming each bad field.
 
     Blank fields become None (or are left out, so defaults apply); checkboxes become booleans;
-    `datetime-local` values without seconds are accepted. Unknown fields (the CSRF token, buttons)
-    are ignored here, unlike in JSON, because browsers send them.
+    `datetime-local` values without seconds are accepted; list fields come from repeated inputs or
+    rows of inputs (_form_list). Unknown fields (the CSRF token, buttons) are ignored here, unlike in
+    JSON, because browsers send them.
     """
     hints = get_type_hints(struct, include_extras=True)
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in struct.__struct_fields__:
-        inner, optional = _base_type(hints[name])
-        raw = form.get(name)
-        if isinstance(raw, list):
-            raw = raw[-1] if raw else None
-        if inner is bool:
-            data[name] = raw in ("on", "true", "1", "yes")
+        if get_origin(_base_type(hints[name])[0]) is list:
+            data[name] = _form_list(name, hints[name], form, errors)
             continue
-        if raw is None:
+        try:
+            data[name] = _form_value(hints[name], form.get(name))
+        except _Blank:
             continue
-        value = str(raw).replace("\r\n", "\n")
-        if "\x00" in value:
-            errors[name] = "Contains characters that are not allowed."
-            continue
-        if inner is not str and value.strip() == "":
-            if optional:
-                data[name] = None
-            continue
-        if inner is datetime and _LOCAL_MINUTES.match(value.strip()):
-            value = value.strip() + ":00"
-        if inner is str and value.strip() == "" and optional:
-            data[name] = None
-            continue
-        data[name] = value
+        except ValueError as exc:
+            errors[name] = str(exc)
     if errors:
         raise FieldErrors(errors)
     try:
         return msgspec.convert(data, struct, strict=False)
     except msgspec.ValidationError as exc:
         field, message = humanize(str(exc))
-        raise FieldErrors({field.split(".")[0] or "__all__": message}) from exc
+        # an item of a list sent as one input (tags[3]) is that input's error
+        field = re.sub(r"\[\d+\]$", "", field)
+        raise FieldErrors({field or "__all__": message}) from exc
 
 
 def render(

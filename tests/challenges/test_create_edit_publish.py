@@ -56,6 +56,15 @@ def expected_draft(slug: str) -> dict[str, object]:
         "status": "draft",
         "host": HOST_A_OUT,
         "cancellation_message": None,
+        "themes": [],
+        "tags": [],
+        "audiences": ["anyone"],  # none given: anyone can join
+        "registration_deadline": None,
+        "registration_deadline_local": None,
+        "min_team_size": None,
+        "max_team_size": None,
+        "agenda": [],
+        "meeting_url": None,
     }
 
 

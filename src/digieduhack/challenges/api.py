@@ -22,11 +22,12 @@ from digieduhack.challenges.schemas import (
     PageNo,
     PerPage,
     SearchText,
+    Theme,
 )
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors, problems
 from digieduhack.events.services import current_event, get_event, open_edition
-from digieduhack.models import Account, ChallengeFormat, Event, HostKind
+from digieduhack.models import Account, Audience, Challenge, ChallengeFormat, Event, HostKind
 
 _SCHEMA_KEYS = ("type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern")
 
@@ -52,6 +53,10 @@ LanguageParam = Annotated[
 ]
 FormatParam = Annotated[str | None, catalog_param(ChallengeFormat, "online, in_person or hybrid")]
 HostKindParam = Annotated[str | None, catalog_param(HostKind, "the kind of the challenge's host")]
+ThemeParam = Annotated[str | None, catalog_param(Theme, "one of the event's themes (EventOut.themes)")]
+AudienceParam = Annotated[
+    str | None, catalog_param(Audience, "who can join: challenges open to this audience")
+]
 FreeParam = Annotated[
     str | None,
     catalog_param(bool, "true: only challenges one can still join (registration open, places left)"),
@@ -59,6 +64,12 @@ FreeParam = Annotated[
 SortParam = Annotated[str | None, catalog_param(CatalogSort, "start (default), title or newest")]
 PageParam = Annotated[str | None, catalog_param(PageNo)]
 PerPageParam = Annotated[str | None, catalog_param(PerPage, "items per page (default 20)")]
+
+
+async def outs(db: AsyncSession, viewer: Account | None, challenges: list[Challenge]) -> list[ChallengeOut]:
+    """The challenges as the viewer may see them: the meeting link only where they may."""
+    visible = await services.meeting_visible(db, viewer, challenges)
+    return [ChallengeOut.from_model(c, c.id in visible) for c in challenges]
 
 
 class BadParameters(FieldErrors):
@@ -84,12 +95,15 @@ async def challenges_index(
     request: Request[Any, Any, Any],
     db: AsyncSession,
     clock: Clock,
+    viewer: Account | None,
     event: EventParam = None,
     q: SearchParam = None,
     country: CountryParam = None,
     language: LanguageParam = None,
     format: FormatParam = None,
     host_kind: HostKindParam = None,
+    theme: ThemeParam = None,
+    audience: AudienceParam = None,
     free: FreeParam = None,
     sort: SortParam = None,
     page: PageParam = None,
@@ -100,7 +114,7 @@ async def challenges_index(
         raise BadParameters(errors)
     result = await services.catalog(db, await catalog_event(db, query, clock), query)
     return ChallengePage(
-        items=[ChallengeOut.from_model(c) for c in result.items],
+        items=await outs(db, viewer, result.items),
         page=result.page,
         per_page=result.per_page,
         total=result.total,
@@ -116,7 +130,7 @@ async def challenges_index(
     responses=problems(400, 404),
 )
 async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str) -> ChallengeOut:
-    return ChallengeOut.from_model(await services.get_challenge(db, slug, viewer))
+    return (await outs(db, viewer, [await services.get_challenge(db, slug, viewer)]))[0]
 
 
 @post(
@@ -130,7 +144,25 @@ async def challenges_create(
 ) -> ChallengeOut:
     host = await services.get_host(db, host_slug)
     challenge = await services.create_challenge(db, me, host, await open_edition(db, clock), data, clock)
-    return ChallengeOut.from_model(challenge)
+    return ChallengeOut.from_model(challenge, show_meeting=True)
+
+
+@post(
+    "/challenges/{slug:str}/copy",
+    tags=["challenges"],
+    summary="Copy a challenge of an earlier edition into the current one, as a draft (host members)",
+    description=(
+        "The new draft keeps the wall-clock times (and agenda, deadline), moved by the days between the "
+        "two editions' starts, and only the themes the current edition still has. 403 for another host's "
+        "challenge; 409 for a challenge of the current (or a later) edition; 422 when the copy breaks a "
+        "rule of the current edition (e.g. its dates), naming the field."
+    ),
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+async def challenges_copy(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
+    source = await services.get_own_challenge(db, me, slug)
+    challenge = await services.copy_challenge(db, me, source, await open_edition(db, clock), clock)
+    return ChallengeOut.from_model(challenge, show_meeting=True)
 
 
 @put(
@@ -143,7 +175,9 @@ async def challenges_update(
     db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.update_challenge(db, me, challenge, data, clock))
+    return ChallengeOut.from_model(
+        await services.update_challenge(db, me, challenge, data, clock), show_meeting=True
+    )
 
 
 @post(
@@ -155,7 +189,9 @@ async def challenges_update(
 )
 async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.publish_challenge(db, me, challenge, clock))
+    return ChallengeOut.from_model(
+        await services.publish_challenge(db, me, challenge, clock), show_meeting=True
+    )
 
 
 @post(
@@ -167,7 +203,9 @@ async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Cl
 )
 async def challenges_close(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.close_challenge(db, me, challenge, clock))
+    return ChallengeOut.from_model(
+        await services.close_challenge(db, me, challenge, clock), show_meeting=True
+    )
 
 
 @post(
@@ -181,7 +219,9 @@ async def challenges_cancel(
     db: AsyncSession, me: Account, slug: str, data: ChallengeCancelIn, clock: Clock
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.cancel_challenge(db, me, challenge, data, clock))
+    return ChallengeOut.from_model(
+        await services.cancel_challenge(db, me, challenge, data, clock), show_meeting=True
+    )
 
 
 @get(
@@ -191,13 +231,14 @@ async def challenges_cancel(
     responses=problems(401),
 )
 async def challenges_mine(db: AsyncSession, me: Account) -> list[ChallengeOut]:
-    return [ChallengeOut.from_model(c) for c in await services.host_challenges(db, me)]
+    return [ChallengeOut.from_model(c, show_meeting=True) for c in await services.host_challenges(db, me)]
 
 
 handlers = [
     challenges_index,
     challenges_show,
     challenges_create,
+    challenges_copy,
     challenges_update,
     challenges_publish,
     challenges_close,

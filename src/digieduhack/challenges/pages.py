@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
 
+import msgspec
 from babel import Locale
 from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
+from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.accounts.auth import PUBLIC
@@ -13,14 +17,29 @@ from digieduhack.challenges import services
 from digieduhack.challenges.api import (
     catalog_event,
 )
-from digieduhack.challenges.schemas import CatalogQuery, ChallengeCancelIn, ChallengeIn
+from digieduhack.challenges.schemas import MAX_AGENDA, CatalogQuery, ChallengeCancelIn, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors
-from digieduhack.events.services import is_past, list_events, open_edition, require_open_edition
-from digieduhack.models import Account, Challenge, Event, Host
+from digieduhack.events.services import (
+    current_event,
+    is_past,
+    list_events,
+    open_edition,
+    require_open_edition,
+)
+from digieduhack.models import Account, Challenge, Event, Host, RegistrationStatus
 from digieduhack.registrations.services import my_registration_for, waitlist_position
-from digieduhack.timezones import input_value, language_name, zone_names, zones_of_country
-from digieduhack.web import HOST_KIND_LABELS, N_, parse_form, redirect, render
+from digieduhack.timezones import language_name, zone_names, zones_of_country
+from digieduhack.web import (
+    AUDIENCE_LABELS,
+    HOST_KIND_LABELS,
+    N_,
+    compact_rows,
+    form_rows,
+    parse_form,
+    redirect,
+    render,
+)
 
 SORT_LABELS = {"start": N_("Start time"), "title": N_("Title"), "newest": N_("Newest")}
 FILTER_LABELS = {
@@ -30,6 +49,8 @@ FILTER_LABELS = {
     "language": N_("Language"),
     "format": N_("Format"),
     "host_kind": N_("Host"),
+    "theme": N_("Theme"),
+    "audience": N_("Who can join"),
     "free": N_("Places"),
     "sort": N_("Sort by"),
     "page": N_("Page"),
@@ -49,7 +70,8 @@ async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession, clock:
     # the same query parameters as the API, documented there (challenges/api.py challenges_index)
     query, errors = CatalogQuery.parse(request.query_params)
     ev = await catalog_event(db, query, clock)
-    result = await services.catalog(db, ev, query, request.app.state.settings.page_size)
+    # the cards show labels, not agendas
+    result = await services.catalog(db, ev, query, request.app.state.settings.page_size, agenda=False)
     facets = await services.catalog_facets(db, ev)
     context = {
         "event": ev,
@@ -62,6 +84,7 @@ async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession, clock:
         "countries": sorted(((c, country_name(c)) for c in facets.countries), key=lambda c: c[1]),
         "languages": sorted(((code, language_name(code)) for code in facets.languages), key=lambda c: c[1]),
         "host_kinds": HOST_KIND_LABELS,
+        "audience_labels": AUDIENCE_LABELS,
         "sorts": SORT_LABELS,
     }
     return render(request, "challenges/catalog.html", context, status_code=400 if errors else 200)
@@ -89,6 +112,7 @@ async def _show(
     registration = await my_registration_for(db, viewer, challenge)
     position = await waitlist_position(db, registration) if registration else None
     archived = is_past(challenge.event, clock.now())  # a read-only archive: no edit or join buttons
+    confirmed = registration is not None and registration.status == RegistrationStatus.CONFIRMED
     return render(
         request,
         "challenges/show.html",
@@ -102,43 +126,65 @@ async def _show(
             or bool(viewer and viewer.is_organizer),
             "values": cancel_form or {},
             "errors": errors or {},
+            "show_meeting": services.may_see_meeting(viewer, challenge, confirmed),
+            "audience_labels": AUDIENCE_LABELS,
         },
         status_code=status_code,
     )
 
 
 @get("/host", include_in_schema=False)
-async def host_dashboard(request: Request[Any, Any, Any], db: AsyncSession, me: Account) -> Response[Any]:
-    return render(request, "challenges/host.html", {"challenges": await services.host_challenges(db, me)})
+async def host_dashboard(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, clock: Clock
+) -> Response[Any]:
+    current = await current_event(db, clock)
+    context = {"challenges": await services.host_challenges(db, me), "current": current}
+    return render(request, "challenges/host.html", context)
+
+
+EMPTY_AGENDA_ROWS = 3
 
 
 def _form_context(
     event: Event, values: dict[str, Any], errors: dict[str, str], **extra: Any
 ) -> dict[str, Any]:
+    filled = len(form_rows(values, "agenda"))
     return {
         "event": event,
         "values": values,
         "errors": errors,
         "zones": [(z, z) for z in sorted(zone_names())],
+        "audience_labels": AUDIENCE_LABELS,
+        "theme_options": [(t, t) for t in event.themes],
+        "agenda_rows": range(min(filled + EMPTY_AGENDA_ROWS, MAX_AGENDA)),
         **extra,
     }
 
 
-def _values(challenge: Challenge) -> dict[str, Any]:
-    return {
-        "title": challenge.title,
-        "summary": challenge.summary,
-        "description": challenge.description,
-        "language": challenge.language,
-        "format": challenge.format.value,
-        "timezone": challenge.timezone,
-        "starts_at_local": input_value(challenge.starts_at, challenge.timezone),
-        "ends_at_local": input_value(challenge.ends_at, challenge.timezone),
-        "country": challenge.country or "",
-        "city": challenge.city or "",
-        "venue": challenge.venue or "",
-        "capacity": "" if challenge.capacity is None else str(challenge.capacity),
-    }
+def _text(value: Any) -> str:
+    """A value as a form field shows it (a datetime-local input: minutes, no zone)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+def form_values(data: ChallengeIn) -> dict[str, Any]:
+    """The fields of the challenge form for `data` (an existing challenge, or a copy of one)."""
+    values: dict[str, Any] = {}
+    for name, value in msgspec.structs.asdict(data).items():
+        if name == "agenda":
+            for n, item in enumerate(value):
+                values[f"agenda[{n}].at_local"] = _text(item.at_local)
+                values[f"agenda[{n}].title"] = item.title
+        elif name == "tags":
+            values[name] = ", ".join(value)
+        elif isinstance(value, list):
+            values[name] = [_text(v) for v in value]
+        else:
+            values[name] = _text(value)
+    return values
 
 
 def _own_host(me: Account, host: Host) -> None:
@@ -148,11 +194,23 @@ def _own_host(me: Account, host: Host) -> None:
 
 @get("/hosts/{host_slug:str}/challenges/new", include_in_schema=False)
 async def new_challenge_form(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str, clock: Clock
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    me: Account,
+    host_slug: str,
+    clock: Clock,
+    copy_from: Annotated[str | None, Parameter(max_length=90)] = None,
 ) -> Response[Any]:
+    """The empty form; with ?copy_from=<slug>, prefilled with a copy of the host's challenge of an
+    earlier edition (services.copy_input), saved only when the host submits it."""
     host = await services.get_host(db, host_slug)
     _own_host(me, host)
     event = await open_edition(db, clock)
+    if copy_from:
+        source = await services.get_own_challenge(db, me, copy_from)
+        values = form_values(services.copy_input(me, source, host, event))
+        ctx = _form_context(event, values, {}, host=host, challenge=None, source=source)
+        return render(request, "challenges/form.html", ctx)
     zones = zones_of_country(host.country)
     # prefer the zone named after the host's city (Recife: America/Recife), else the country's first
     zones.sort(key=lambda z: z.rsplit("/", 1)[-1] != (host.city or "").replace(" ", "_"))
@@ -178,6 +236,7 @@ async def new_challenge_submit(
     host = await services.get_host(db, host_slug)
     _own_host(me, host)
     event = await open_edition(db, clock)
+    data = compact_rows(data, "agenda")
     try:
         challenge = await services.create_challenge(db, me, host, event, parse_form(ChallengeIn, data), clock)
     except FieldErrors as exc:
@@ -196,7 +255,8 @@ async def edit_challenge_form(
 ) -> Response[Any]:
     challenge = await services.get_own_challenge(db, me, slug)
     require_open_edition(challenge.event, clock)
-    ctx = _form_context(challenge.event, _values(challenge), {}, host=challenge.host, challenge=challenge)
+    values = form_values(services.as_input(challenge))
+    ctx = _form_context(challenge.event, values, {}, host=challenge.host, challenge=challenge)
     return render(request, "challenges/form.html", ctx)
 
 
@@ -205,6 +265,7 @@ async def edit_challenge_submit(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, data: Form, clock: Clock
 ) -> Response[Any]:
     challenge = await services.get_own_challenge(db, me, slug)
+    data = compact_rows(data, "agenda")
     try:
         await services.update_challenge(db, me, challenge, parse_form(ChallengeIn, data), clock)
     except FieldErrors as exc:  # raised before anything was changed

@@ -11,7 +11,7 @@ import msgspec
 
 from digieduhack.accounts.schemas import Country
 from digieduhack.errors import humanize
-from digieduhack.models import Challenge, ChallengeFormat, ChallengeStatus, HostKind
+from digieduhack.models import Audience, Challenge, ChallengeFormat, ChallengeStatus, HostKind, LabelKind
 
 Title = Annotated[str, msgspec.Meta(min_length=3, max_length=120)]
 Summary = Annotated[str, msgspec.Meta(min_length=10, max_length=280)]
@@ -28,6 +28,23 @@ Language = Annotated[
 ]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Brussels"])]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+LocalTime = Annotated[
+    datetime, msgspec.Meta(description="local time in `timezone`, e.g. 2026-11-09T09:00:00")
+]
+MAX_TAGS = 10
+MAX_AGENDA = 30
+Theme = Annotated[str, msgspec.Meta(max_length=40)]
+Tag = Annotated[str, msgspec.Meta(max_length=40)]
+TeamSize = Annotated[int, msgspec.Meta(ge=1, le=50)]
+# a page form sends the tags as one text field, the values separated by commas (web.parse_form)
+COMMA_SEPARATED = {"form": "comma_separated"}
+
+
+class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A timed moment of the challenge (kick-off, mentor check-in, pitches)."""
+
+    at_local: LocalTime
+    title: Annotated[str, msgspec.Meta(max_length=120, description="1 to 120 characters")]
 
 
 class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -38,15 +55,50 @@ class ChallengeIn(msgspec.Struct, forbid_unknown_fields=True):
     language: Language
     format: ChallengeFormat
     timezone: TimeZone
-    starts_at_local: Annotated[
-        datetime, msgspec.Meta(description="local time in `timezone`, e.g. 2026-11-09T09:00:00")
-    ]
-    ends_at_local: datetime
+    starts_at_local: LocalTime
+    ends_at_local: LocalTime
     description: Description = ""
     country: Country | None = None
     city: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     venue: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     capacity: Capacity | None = None
+    themes: Annotated[
+        list[Theme], msgspec.Meta(max_length=20, description="themes from the event's list (EventOut.themes)")
+    ] = []
+    tags: Annotated[
+        list[Tag],
+        msgspec.Meta(
+            max_length=MAX_TAGS,
+            description="free tags, 2 to 40 characters each; stored trimmed, lower-cased, without repeats",
+            extra=COMMA_SEPARATED,
+        ),
+    ] = []
+    audiences: Annotated[
+        list[Audience], msgspec.Meta(max_length=len(Audience), description="who can join; none: anyone")
+    ] = []
+    meeting_url: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=500,
+                description="http(s) link of the online meeting; shown only to confirmed participants, "
+                "the host's members and organizers",
+            ),
+        ]
+        | None
+    ) = None
+    registration_deadline_local: (
+        Annotated[
+            datetime,
+            msgspec.Meta(description="local time in `timezone` from which nobody can join; before the end"),
+        ]
+        | None
+    ) = None
+    min_team_size: TeamSize | None = None
+    max_team_size: TeamSize | None = None
+    agenda: Annotated[
+        list[AgendaItemIn], msgspec.Meta(max_length=MAX_AGENDA, description="between the start and the end")
+    ] = []
 
 
 CancellationMessage = Annotated[
@@ -67,6 +119,18 @@ class HostOut(msgspec.Struct):
     kind: HostKind
     country: str
     city: str | None
+
+
+def audiences_of(c: Challenge) -> list[Audience]:
+    """A challenge's audiences in the order of the Audience enum."""
+    chosen = set(c.label_values(LabelKind.AUDIENCE))
+    return [a for a in Audience if a.value in chosen]
+
+
+class AgendaItemOut(msgspec.Struct):
+    starts_at: datetime
+    starts_at_local: str
+    title: str
 
 
 class ChallengeOut(msgspec.Struct):
@@ -92,10 +156,26 @@ class ChallengeOut(msgspec.Struct):
     status: ChallengeStatus
     host: HostOut
     cancellation_message: str | None
+    themes: list[str]
+    tags: list[str]
+    audiences: list[Audience]
+    registration_deadline: datetime | None
+    registration_deadline_local: str | None
+    min_team_size: int | None
+    max_team_size: int | None
+    agenda: list[AgendaItemOut]
+    # null unless the viewer is a confirmed participant, a member of the host or an organizer
+    meeting_url: str | None
 
     @classmethod
-    def from_model(cls, c: Challenge) -> ChallengeOut:
+    def from_model(cls, c: Challenge, show_meeting: bool = False) -> ChallengeOut:
+        """`show_meeting`: the viewer may see the meeting link (services.may_see_meeting)."""
         zone = ZoneInfo(c.timezone)
+        deadline = c.registration_deadline
+
+        def local(at: datetime) -> str:
+            return at.astimezone(zone).isoformat()
+
         return cls(
             slug=c.slug,
             event=c.event.slug,
@@ -110,8 +190,8 @@ class ChallengeOut(msgspec.Struct):
             timezone=c.timezone,
             starts_at=c.starts_at,
             ends_at=c.ends_at,
-            starts_at_local=c.starts_at.astimezone(zone).isoformat(),
-            ends_at_local=c.ends_at.astimezone(zone).isoformat(),
+            starts_at_local=local(c.starts_at),
+            ends_at_local=local(c.ends_at),
             capacity=c.capacity,
             confirmed_count=c.confirmed_count,
             waitlisted_count=c.waitlisted_count,
@@ -121,6 +201,15 @@ class ChallengeOut(msgspec.Struct):
                 slug=c.host.slug, name=c.host.name, kind=c.host.kind, country=c.host.country, city=c.host.city
             ),
             cancellation_message=c.cancellation_message,
+            themes=sorted(c.label_values(LabelKind.THEME)),
+            tags=sorted(c.label_values(LabelKind.TAG)),
+            audiences=audiences_of(c),
+            registration_deadline=deadline,
+            registration_deadline_local=local(deadline) if deadline else None,
+            min_team_size=c.min_team_size,
+            max_team_size=c.max_team_size,
+            agenda=[AgendaItemOut(i.starts_at, local(i.starts_at), i.title) for i in c.agenda],
+            meeting_url=c.meeting_url if show_meeting else None,
         )
 
 
@@ -161,6 +250,8 @@ class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     language: Language | None = None
     format: ChallengeFormat | None = None
     host_kind: HostKind | None = None
+    theme: Theme | None = None
+    audience: Audience | None = None
     free: bool = False
     sort: CatalogSort = CatalogSort.START
     page: PageNo = 1
@@ -192,7 +283,7 @@ class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     @property
     def filters(self) -> dict[str, str | bool]:
         """The filters in use (not event, sort or paging), by parameter name."""
-        names = ("q", "country", "language", "format", "host_kind", "free")
+        names = ("q", "country", "language", "format", "host_kind", "theme", "audience", "free")
         return {n: v for n in names if (v := getattr(self, n)) not in (None, False)}
 
     def url(self, event: str, **changes: Any) -> str:

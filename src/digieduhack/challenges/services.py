@@ -7,29 +7,45 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy import ColumnElement, String, and_, func, literal_column, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import CompoundSelect, Select
 
-from digieduhack.challenges.schemas import CatalogQuery, CatalogSort, ChallengeCancelIn, ChallengeIn
+from digieduhack.challenges.schemas import (
+    AgendaItemIn,
+    CatalogQuery,
+    CatalogSort,
+    ChallengeCancelIn,
+    ChallengeIn,
+    audiences_of,
+)
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
 from digieduhack.events.services import require_open_edition
 from digieduhack.models import (
     Account,
+    AgendaItem,
+    Audience,
     AuditEntry,
     Challenge,
     ChallengeFormat,
+    ChallengeLabel,
     ChallengeNotice,
     ChallengeNoticeKind,
     ChallengeStatus,
     Event,
     Host,
     HostStatus,
+    LabelKind,
+    Registration,
+    RegistrationStatus,
 )
 from digieduhack.registrations.services import fill_from_waitlist
 from digieduhack.timezones import format_day, format_local, local_day_end, local_day_start, to_utc, zone
@@ -51,8 +67,37 @@ def require_member(actor: Account, host_id: int) -> None:
         raise Forbidden("Only members of this challenge's host can do this.")
 
 
-def with_related(stmt: Select[Challenge]) -> Select[Challenge]:
-    return stmt.options(joinedload(Challenge.host), joinedload(Challenge.event))
+def with_related(stmt: Select[Challenge], agenda: bool = True) -> Select[Challenge]:
+    """Load what pages and the API show of a challenge: its host and event (joined), its labels and
+    agenda (one more query each, whatever the number of challenges)."""
+    stmt = stmt.options(
+        joinedload(Challenge.host), joinedload(Challenge.event), selectinload(Challenge.labels)
+    )
+    return stmt.options(selectinload(Challenge.agenda)) if agenda else stmt
+
+
+def may_see_meeting(viewer: Account | None, challenge: Challenge, confirmed: bool) -> bool:
+    """The meeting link is for confirmed participants (`confirmed`), the host's members and organizers."""
+    return viewer is not None and (confirmed or viewer.is_organizer or is_member(viewer, challenge.host_id))
+
+
+async def meeting_visible(db: AsyncSession, viewer: Account | None, challenges: list[Challenge]) -> set[int]:
+    """Ids of the challenges whose meeting link the viewer may see: at most one query for any number."""
+    if viewer is None:
+        return set()
+    asking = [c.id for c in challenges if c.meeting_url and not may_see_meeting(viewer, c, False)]
+    confirmed = set()
+    if asking:
+        confirmed = set(
+            await db.scalars(
+                select(Registration.challenge_id).where(
+                    Registration.account_id == viewer.id,
+                    Registration.status == RegistrationStatus.CONFIRMED,
+                    Registration.challenge_id.in_(asking),
+                )
+            )
+        )
+    return {c.id for c in challenges if may_see_meeting(viewer, c, c.id in confirmed)}
 
 
 async def get_host(db: AsyncSession, slug: str) -> Host:
@@ -83,23 +128,34 @@ async def get_own_challenge(db: AsyncSession, actor: Account, slug: str) -> Chal
     return challenge
 
 
+DST_GAP = "This time does not exist in the time zone (the clocks change)."
+
+
+def _utc(name: str, local: datetime | None, tz: ZoneInfo, errors: dict[str, str]) -> datetime | None:
+    """A wall-clock time in tz as UTC; a time the clocks skip is an error on field `name`."""
+    if local is None:
+        return None
+    value = to_utc(local, tz)
+    if value is None:
+        errors[name] = DST_GAP
+    return value
+
+
 def check(data: ChallengeIn, event: Event) -> dict[str, object]:
-    """Apply the rules a form or API body must meet; returns the column values or raises FieldErrors."""
+    """Apply the rules a form or API body must meet; returns the column values (with the labels and
+    agenda rows) or raises FieldErrors naming every bad field."""
     errors: dict[str, str] = {}
     title = data.title.strip()
     if len(title) < 3:
         errors["title"] = "Must be at least 3 characters long."
     tz = zone(data.timezone)
-    starts_at = ends_at = None
+    starts_at = ends_at = deadline = None
+    agenda: list[AgendaItem] = []
     if tz is None:
         errors["timezone"] = f"'{data.timezone}' is not a known IANA time zone, e.g. Europe/Brussels."
     else:
-        starts_at = to_utc(data.starts_at_local, tz)
-        ends_at = to_utc(data.ends_at_local, tz)
-        if starts_at is None:
-            errors["starts_at_local"] = "This time does not exist in the time zone (the clocks change)."
-        if ends_at is None:
-            errors["ends_at_local"] = "This time does not exist in the time zone (the clocks change)."
+        starts_at = _utc("starts_at_local", data.starts_at_local, tz, errors)
+        ends_at = _utc("ends_at_local", data.ends_at_local, tz, errors)
         first = local_day_start(event.starts_on, tz)
         last = local_day_end(event.ends_on, tz)
         window = (
@@ -117,11 +173,21 @@ def check(data: ChallengeIn, event: Event) -> dict[str, object]:
             and "ends_at_local" not in errors
         ):
             errors["ends_at_local"] = "The end must be after the start."
+        deadline = _utc("registration_deadline_local", data.registration_deadline_local, tz, errors)
+        if deadline is not None and ends_at is not None and deadline >= ends_at:
+            errors["registration_deadline_local"] = "The registration deadline must be before the end."
+        agenda = _agenda(data, tz, starts_at, ends_at, errors)
     if data.format != ChallengeFormat.ONLINE:
         if not (data.city or "").strip():
             errors["city"] = "Give the city of the venue (needed unless the challenge is online)."
         if not (data.country or "").strip():
             errors["country"] = "Give the country of the venue (needed unless the challenge is online)."
+    meeting_url = _meeting_url(data.meeting_url, errors)
+    if data.min_team_size and data.max_team_size and data.max_team_size < data.min_team_size:
+        errors["max_team_size"] = (
+            f"The largest team size must be at least the smallest ({data.min_team_size})."
+        )
+    labels = _labels(data, event, errors)
     if errors:
         raise FieldErrors(errors)
     return {
@@ -137,7 +203,74 @@ def check(data: ChallengeIn, event: Event) -> dict[str, object]:
         "city": (data.city or "").strip() or None,
         "venue": (data.venue or "").strip() or None,
         "capacity": data.capacity,
+        "meeting_url": meeting_url,
+        "registration_deadline": deadline,
+        "min_team_size": data.min_team_size,
+        "max_team_size": data.max_team_size,
+        "labels": labels,
+        "agenda": agenda,
     }
+
+
+def _meeting_url(url: str | None, errors: dict[str, str]) -> str | None:
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or re.search(r"\s", url):
+        errors["meeting_url"] = "Enter a web link starting with https:// (or http://)."
+    return url
+
+
+def _labels(data: ChallengeIn, event: Event, errors: dict[str, str]) -> list[ChallengeLabel]:
+    """The themes (spelt as in the event's list), tags (trimmed, lower-cased) and audiences (anyone
+    when none is given), each once."""
+    known = {t.casefold(): t for t in event.themes}
+    themes: dict[str, None] = {}
+    for theme in data.themes:
+        if (found := known.get(theme.strip().casefold())) is None:
+            allowed = "; ".join(event.themes) if event.themes else "none (this edition has no themes)"
+            errors["themes"] = f"'{theme}' is not a theme of {event.name}. The themes are: {allowed}."
+            break
+        themes[found] = None
+    tags: dict[str, None] = {}
+    for tag in data.tags:
+        value = " ".join(tag.split()).lower()
+        if len(value) < 2 or "," in value:
+            errors["tags"] = (
+                f"'{tag.strip()}' is too short: a tag has 2 to 40 characters."
+                if len(value) < 2
+                else f"'{tag.strip()}' contains a comma: give each tag separately."
+            )
+            break
+        tags[value] = None
+    audiences = dict.fromkeys(data.audiences or [Audience.ANYONE])
+    return [
+        *(ChallengeLabel(kind=LabelKind.THEME, value=t) for t in themes),
+        *(ChallengeLabel(kind=LabelKind.TAG, value=t) for t in tags),
+        *(ChallengeLabel(kind=LabelKind.AUDIENCE, value=a.value) for a in audiences),
+    ]
+
+
+def _agenda(
+    data: ChallengeIn,
+    tz: ZoneInfo,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    errors: dict[str, str],
+) -> list[AgendaItem]:
+    """Agenda rows in UTC, by time; each must fall between the challenge's start and end."""
+    items: list[AgendaItem] = []
+    for n, item in enumerate(data.agenda):
+        at = _utc(f"agenda[{n}].at_local", item.at_local, tz, errors)
+        if at is not None and starts_at and ends_at and not starts_at <= at <= ends_at:
+            errors[f"agenda[{n}].at_local"] = "The time must fall between the challenge's start and end."
+        title = item.title.strip()
+        if not title:
+            errors[f"agenda[{n}].title"] = "Give this moment a title."
+        if at is not None:
+            items.append(AgendaItem(starts_at=at, title=title))
+    return sorted(items, key=lambda i: i.starts_at)
 
 
 async def create_challenge(
@@ -161,6 +294,63 @@ async def create_challenge(
     db.add(challenge)
     await db.flush()
     return challenge
+
+
+def as_input(c: Challenge, days: int = 0) -> ChallengeIn:
+    """The ChallengeIn that describes challenge `c` (what its edit form shows), its wall-clock times
+    moved by `days` (a copy in another edition)."""
+    tz = ZoneInfo(c.timezone)
+    shift = timedelta(days=days)
+
+    def local(at: datetime) -> datetime:
+        return at.astimezone(tz).replace(tzinfo=None) + shift
+
+    return ChallengeIn(
+        title=c.title,
+        summary=c.summary,
+        description=c.description,
+        language=c.language,
+        format=c.format,
+        timezone=c.timezone,
+        starts_at_local=local(c.starts_at),
+        ends_at_local=local(c.ends_at),
+        country=c.country,
+        city=c.city,
+        venue=c.venue,
+        capacity=c.capacity,
+        themes=c.label_values(LabelKind.THEME),
+        tags=c.label_values(LabelKind.TAG),
+        audiences=audiences_of(c),
+        meeting_url=c.meeting_url,
+        registration_deadline_local=local(c.registration_deadline) if c.registration_deadline else None,
+        min_team_size=c.min_team_size,
+        max_team_size=c.max_team_size,
+        agenda=[AgendaItemIn(at_local=local(i.starts_at), title=i.title) for i in c.agenda],
+    )
+
+
+def copy_input(actor: Account, source: Challenge, host: Host, event: Event) -> ChallengeIn:
+    """A new challenge of `host` in `event`, from one of the host's challenges of an earlier edition:
+    the same wall-clock times, moved by the days between the two editions' starts; only the themes the
+    new edition still has."""
+    require_member(actor, source.host_id)
+    if source.host_id != host.id:
+        raise Forbidden(f"“{source.title}” belongs to another host: copy it from that host's dashboard.")
+    if source.event_id == event.id:
+        raise Conflict(f"“{source.title}” is already part of {event.name}: edit it instead of copying it.")
+    if source.event.starts_on >= event.starts_on:
+        raise Conflict(f"Only challenges of an edition before {event.name} can be copied into it.")
+    data = as_input(source, (event.starts_on - source.event.starts_on).days)
+    known = {t.casefold() for t in event.themes}
+    return msgspec.structs.replace(data, themes=[t for t in data.themes if t.casefold() in known])
+
+
+async def copy_challenge(
+    db: AsyncSession, actor: Account, source: Challenge, event: Event, clock: Clock
+) -> Challenge:
+    """A draft in `event` copied from `source` (copy_input), checked like any new challenge."""
+    data = copy_input(actor, source, source.host, event)
+    return await create_challenge(db, actor, source.host, event, data, clock)
 
 
 async def update_challenge(
@@ -372,6 +562,16 @@ def text_search(dialect: str, words: list[str]) -> ColumnElement[bool]:
     )
 
 
+def has_label(kind: LabelKind, *values: str) -> ColumnElement[bool]:
+    """EXISTS a label row of this kind with one of these values (index ix_challenge_labels_kind_value)."""
+    return (
+        select(ChallengeLabel.challenge_id)
+        .where(ChallengeLabel.kind == kind, ChallengeLabel.value.in_(values))
+        .where(ChallengeLabel.challenge_id == Challenge.id)
+        .exists()
+    )
+
+
 def catalog_filters(dialect: str, event: Event, query: CatalogQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Challenge.event_id == event.id, Challenge.status.in_(LISTED)]
     if words := search_words(query.q):
@@ -387,6 +587,13 @@ def catalog_filters(dialect: str, event: Event, query: CatalogQuery) -> list[Col
         where.append(Challenge.format == query.format)
     if query.host_kind:
         where.append(Challenge.host.has(Host.kind == query.host_kind))
+    if query.theme:
+        # the event's spelling of the theme, whatever the case asked for
+        theme = next((t for t in event.themes if t.casefold() == query.theme.casefold()), query.theme)
+        where.append(has_label(LabelKind.THEME, theme))
+    if query.audience:
+        # a challenge open to anyone welcomes students too
+        where.append(has_label(LabelKind.AUDIENCE, query.audience.value, Audience.ANYONE.value))
     if query.free:
         # places one can still take: registration open (not closed) and the capacity not reached
         where.append(Challenge.status == ChallengeStatus.PUBLISHED)
@@ -401,13 +608,16 @@ _ORDER = {
 }
 
 
-async def catalog(db: AsyncSession, event: Event, query: CatalogQuery, default_per_page: int = 20) -> Page:
-    """One page of the event's listed challenges that pass the query's filters: two queries."""
+async def catalog(
+    db: AsyncSession, event: Event, query: CatalogQuery, default_per_page: int = 20, agenda: bool = True
+) -> Page:
+    """One page of the event's listed challenges that pass the query's filters: four queries (three
+    without the agenda: the count, the page, its labels)."""
     per_page = query.per_page or default_per_page
     where = catalog_filters(db.get_bind().dialect.name, event, query)
     total = await db.scalar(select(func.count()).select_from(Challenge).where(*where)) or 0
     rows = await db.scalars(
-        with_related(select(Challenge).where(*where))
+        with_related(select(Challenge).where(*where), agenda)
         .order_by(*_ORDER[query.sort])
         .limit(per_page)
         .offset((query.page - 1) * per_page)

@@ -45,6 +45,7 @@ class EventOut(msgspec.Struct):
     ends_on: date
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
+    # the fixed list a challenge of this edition picks its themes from
     themes: list[str]
 
     @classmethod

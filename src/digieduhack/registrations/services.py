@@ -46,6 +46,8 @@ def require_open(challenge: Challenge, event: Event, clock: Clock) -> None:
         raise Conflict("Registration for this event has closed.")
     if now >= challenge.ends_at:
         raise Conflict("This challenge is over.")
+    if challenge.registration_deadline and now >= challenge.registration_deadline:
+        raise Conflict("The registration deadline of this challenge has passed.")
 
 
 async def active_registration(db: AsyncSession, account_id: int, challenge_id: int) -> Registration | None:
