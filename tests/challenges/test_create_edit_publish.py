@@ -56,6 +56,7 @@ def expected_draft(slug: str) -> dict[str, object]:
         "status": "draft",
         "host": HOST_A_OUT,
         "cancellation_message": None,
+        "availability": {"kind": "draft", "label": "Draft: not published yet", "starts_in": None},
     }
 
 

@@ -83,6 +83,7 @@ async def catalog_event(db: AsyncSession, query: CatalogQuery) -> Event:
 async def challenges_index(
     request: Request[Any, Any, Any],
     db: AsyncSession,
+    clock: Clock,
     event: EventParam = None,
     q: SearchParam = None,
     country: CountryParam = None,
@@ -98,8 +99,9 @@ async def challenges_index(
     if errors:
         raise BadParameters(errors)
     result = await services.catalog(db, await catalog_event(db, query), query)
+    now = clock.now()
     return ChallengePage(
-        items=[ChallengeOut.from_model(c) for c in result.items],
+        items=[ChallengeOut.from_model(c, now) for c in result.items],
         page=result.page,
         per_page=result.per_page,
         total=result.total,
@@ -114,8 +116,8 @@ async def challenges_index(
     summary="One challenge",
     responses=problems(400, 404),
 )
-async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str) -> ChallengeOut:
-    return ChallengeOut.from_model(await services.get_challenge(db, slug, viewer))
+async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str, clock: Clock) -> ChallengeOut:
+    return ChallengeOut.from_model(await services.get_challenge(db, slug, viewer), clock.now())
 
 
 @post(
@@ -129,7 +131,7 @@ async def challenges_create(
 ) -> ChallengeOut:
     host = await services.get_host(db, host_slug)
     challenge = await services.create_challenge(db, me, host, await current_event(db), data, clock)
-    return ChallengeOut.from_model(challenge)
+    return ChallengeOut.from_model(challenge, clock.now())
 
 
 @put(
@@ -142,7 +144,9 @@ async def challenges_update(
     db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.update_challenge(db, me, challenge, data, clock))
+    return ChallengeOut.from_model(
+        await services.update_challenge(db, me, challenge, data, clock), clock.now()
+    )
 
 
 @post(
@@ -154,7 +158,7 @@ async def challenges_update(
 )
 async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.publish_challenge(db, me, challenge, clock))
+    return ChallengeOut.from_model(await services.publish_challenge(db, me, challenge, clock), clock.now())
 
 
 @post(
@@ -166,7 +170,7 @@ async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Cl
 )
 async def challenges_close(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.close_challenge(db, me, challenge, clock))
+    return ChallengeOut.from_model(await services.close_challenge(db, me, challenge, clock), clock.now())
 
 
 @post(
@@ -180,7 +184,9 @@ async def challenges_cancel(
     db: AsyncSession, me: Account, slug: str, data: ChallengeCancelIn, clock: Clock
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    return ChallengeOut.from_model(await services.cancel_challenge(db, me, challenge, data, clock))
+    return ChallengeOut.from_model(
+        await services.cancel_challenge(db, me, challenge, data, clock), clock.now()
+    )
 
 
 @get(
@@ -189,8 +195,9 @@ async def challenges_cancel(
     summary="Challenges of the hosts I belong to, drafts included",
     responses=problems(401),
 )
-async def challenges_mine(db: AsyncSession, me: Account) -> list[ChallengeOut]:
-    return [ChallengeOut.from_model(c) for c in await services.host_challenges(db, me)]
+async def challenges_mine(db: AsyncSession, me: Account, clock: Clock) -> list[ChallengeOut]:
+    now = clock.now()
+    return [ChallengeOut.from_model(c, now) for c in await services.host_challenges(db, me)]
 
 
 handlers = [

@@ -7,6 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digieduhack.accounts import auth
 from digieduhack.accounts.auth import PUBLIC
 from digieduhack.accounts.pages import Form
 from digieduhack.challenges import services
@@ -44,7 +45,9 @@ def country_name(code: str) -> str:
 
 
 @get(["/", "/challenges"], opt=PUBLIC, include_in_schema=False)
-async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+async def catalog_page(
+    request: Request[Any, Any, Any], db: AsyncSession, clock: Clock, viewer_zone: str | None
+) -> Response[Any]:
     """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
     # the same query parameters as the API, documented there (challenges/api.py challenges_index)
     query, errors = CatalogQuery.parse(request.query_params)
@@ -63,16 +66,19 @@ async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession) -> Res
         "languages": sorted(((code, language_name(code)) for code in facets.languages), key=lambda c: c[1]),
         "host_kinds": HOST_KIND_LABELS,
         "sorts": SORT_LABELS,
+        "now": clock.now(),
+        "viewer_zone": viewer_zone,
+        "max_in_one_view": services.MAX_IN_ONE_VIEW,
     }
     return render(request, "challenges/catalog.html", context, status_code=400 if errors else 200)
 
 
 @get("/challenges/{slug:str}", opt=PUBLIC, include_in_schema=False)
 async def challenge_page(
-    request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str
+    request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str, clock: Clock
 ) -> Response[Any]:
     challenge = await services.get_challenge(db, slug, viewer)
-    return await _show(request, db, viewer, challenge)
+    return await _show(request, db, viewer, challenge, clock)
 
 
 async def _show(
@@ -80,6 +86,7 @@ async def _show(
     db: AsyncSession,
     viewer: Account | None,
     challenge: Challenge,
+    clock: Clock,
     cancel_form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -99,6 +106,8 @@ async def _show(
             or bool(viewer and viewer.is_organizer),
             "values": cancel_form or {},
             "errors": errors or {},
+            "now": clock.now(),
+            "viewer_zone": auth.viewer_zone(request),
         },
         status_code=status_code,
     )
@@ -232,7 +241,7 @@ async def cancel_challenge_submit(
     try:
         await services.cancel_challenge(db, me, challenge, parse_form(ChallengeCancelIn, data), clock)
     except FieldErrors as exc:  # raised before anything was changed
-        return await _show(request, db, me, challenge, data, exc.errors, status_code=422)
+        return await _show(request, db, me, challenge, clock, data, exc.errors, status_code=422)
     return redirect(f"/challenges/{challenge.slug}", "challenge_cancelled")
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from datetime import datetime
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from digieduhack.accounts.schemas import Country
+from digieduhack.challenges.status import AvailabilityKind, availability
 from digieduhack.errors import humanize
 from digieduhack.models import Challenge, ChallengeFormat, ChallengeStatus, HostKind
 
@@ -69,6 +71,19 @@ class HostOut(msgspec.Struct):
     city: str | None
 
 
+class AvailabilityOut(msgspec.Struct):
+    """Where the challenge stands now (challenges/status.py): e.g. places_left, "3 places left",
+    "Starts in 2 days"."""
+
+    kind: AvailabilityKind
+    label: str
+    starts_in: str | None
+
+    @classmethod
+    def at(cls, c: Challenge, now: datetime | None) -> AvailabilityOut | None:
+        return None if now is None else cls(**dataclasses.asdict(availability(c, now)))
+
+
 class ChallengeOut(msgspec.Struct):
     slug: str
     event: str
@@ -92,9 +107,10 @@ class ChallengeOut(msgspec.Struct):
     status: ChallengeStatus
     host: HostOut
     cancellation_message: str | None
+    availability: AvailabilityOut | None  # at the time of the reply (null if not computed)
 
     @classmethod
-    def from_model(cls, c: Challenge) -> ChallengeOut:
+    def from_model(cls, c: Challenge, now: datetime | None = None) -> ChallengeOut:
         zone = ZoneInfo(c.timezone)
         return cls(
             slug=c.slug,
@@ -121,6 +137,7 @@ class ChallengeOut(msgspec.Struct):
                 slug=c.host.slug, name=c.host.name, kind=c.host.kind, country=c.host.country, city=c.host.city
             ),
             cancellation_message=c.cancellation_message,
+            availability=AvailabilityOut.at(c, now),
         )
 
 
@@ -198,8 +215,7 @@ class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def url(self, event: str, **changes: Any) -> str:
         """/challenges?... for this query in `event`, with `changes` (e.g. page=2); defaults left out."""
         query = msgspec.structs.replace(self, **changes) if changes else self
-        params: list[tuple[str, str]] = [("event", event)]
-        params += [(k, "true" if v is True else str(v)) for k, v in query.filters.items()]
+        params = query.filter_params(event)
         if query.sort != CatalogSort.START:
             params.append(("sort", query.sort.value))
         if query.per_page is not None:
@@ -207,3 +223,12 @@ class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if "page" in changes or query.page != 1:
             params.append(("page", str(query.page)))
         return f"/challenges?{urlencode(params)}"
+
+    def filter_params(self, event: str | None) -> list[tuple[str, str]]:
+        """The event (unless None) and the filters as URL parameters: the same view in another form (the
+        schedule, a calendar file)."""
+        params = [("event", event)] if event else []
+        return params + [(k, "true" if v is True else str(v)) for k, v in self.filters.items()]
+
+    def view_url(self, path: str, event: str | None = None) -> str:
+        return f"{path}?{urlencode(params)}" if (params := self.filter_params(event)) else path
