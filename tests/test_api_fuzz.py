@@ -56,7 +56,7 @@ CHECKS = [
 ]
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
-OPERATIONS = 28  # with the calendar files (.ics), the host applications, close and cancel
+OPERATIONS = 29  # with the .ics files (a challenge, an event, a catalog view), host applications, close
 
 
 @dataclass
