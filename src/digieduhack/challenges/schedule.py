@@ -31,7 +31,6 @@ class Bar:
     challenge: Challenge
     left: float  # percent of the timeline's width
     width: float
-    row: int
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,8 @@ def _tick_label(moment: datetime, locale: str = "en") -> str | None:
 
 
 def timeline(event: Event, challenges: list[Challenge], now: datetime) -> Timeline:
-    """Bars by start time (one row each) on the event's window, widened to whole hours if a challenge
-    falls outside it."""
+    """Bars by start time (one row each, in this order) on the event's window, widened to whole hours
+    if a challenge falls outside it."""
     start, end = event_window(event)
     if challenges:
         start = min(start, _floor(min(c.starts_at for c in challenges)))
@@ -83,10 +82,8 @@ def timeline(event: Event, challenges: list[Challenge], now: datetime) -> Timeli
     def at(moment: datetime) -> float:
         return round(100 * (moment - start).total_seconds() / span, 3)
 
-    bars = [
-        Bar(c, at(c.starts_at), round(at(c.ends_at) - at(c.starts_at), 3), row)
-        for row, c in enumerate(sorted(challenges, key=lambda c: (c.starts_at, c.ends_at, c.id)))
-    ]
+    ordered = sorted(challenges, key=lambda c: (c.starts_at, c.ends_at, c.id))
+    bars = [Bar(c, at(c.starts_at), round(at(c.ends_at) - at(c.starts_at), 3)) for c in ordered]
     hours = int(span // 3600)
     ticks = [Tick(t, at(t), _tick_label(t)) for t in (start + i * HOUR for i in range(hours + 1))]
     return Timeline(start, end, bars, ticks, at(now) if start <= now <= end else None)
