@@ -64,9 +64,9 @@ CHECKS = [
 ]
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
-# with the calendar files (.ics), the host applications, close, cancel and copy, the team (invitations,
-# leaving), editions
-OPERATIONS = 36
+# with the .ics files (a challenge, an event, a catalog view), the host applications, close, cancel and
+# copy, the team (invitations, leaving), editions
+OPERATIONS = 37
 
 
 @dataclass

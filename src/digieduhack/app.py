@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from babel.support import Translations
@@ -26,10 +27,18 @@ from litestar.types import Message, Scope
 from digieduhack import db as dbmod
 from digieduhack.accounts import api as accounts_api
 from digieduhack.accounts import pages as accounts_pages
-from digieduhack.accounts.auth import PUBLIC, SessionAuthMiddleware, current_user, deny_by_default
+from digieduhack.accounts.auth import (
+    PUBLIC,
+    SessionAuthMiddleware,
+    current_user,
+    deny_by_default,
+    viewer_zone,
+)
 from digieduhack.challenges import api as challenges_api
 from digieduhack.challenges import calendar_routes as challenges_calendar
 from digieduhack.challenges import pages as challenges_pages
+from digieduhack.challenges import schedule as challenges_schedule
+from digieduhack.challenges.status import availability
 from digieduhack.clock import Clock
 from digieduhack.errors import API_HANDLERS, APP_HANDLERS, PAGE_HANDLERS
 from digieduhack.events import api as events_api
@@ -43,7 +52,7 @@ from digieduhack.rosters import api as rosters_api
 from digieduhack.rosters import pages as rosters_pages
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
-from digieduhack.timezones import format_local, language_name, utc_offset
+from digieduhack.timezones import format_local, format_range, in_viewer_zone, language_name, utc_offset
 from digieduhack.web import FORMAT_LABELS, N_, render_markdown
 
 CSP = (
@@ -140,6 +149,10 @@ def provide_viewer(request: Request[Any, Any, Any]) -> Account | None:
     return current_user(request)
 
 
+def provide_viewer_zone(request: Request[Any, Any, Any]) -> str | None:
+    return viewer_zone(request)
+
+
 def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     env = Environment(
         loader=FileSystemLoader(settings.templates_dir),
@@ -148,9 +161,8 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(  # type: ignore[attr-defined]
-        Translations.load(str(settings.locales_dir), ["en"]), newstyle=True
-    )
+    translations = Translations.load(str(settings.locales_dir), ["en"])
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.globals["formats"] = FORMAT_LABELS
     env.globals["statuses"] = STATUS_LABELS
     env.globals["host_statuses"] = HOST_STATUS_LABELS
@@ -158,6 +170,9 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     env.filters["utc_offset"] = utc_offset
     env.filters["language_name"] = language_name
     env.filters["markdown"] = render_markdown
+    env.filters["local_range"] = format_range
+    env.globals["in_viewer_zone"] = in_viewer_zone
+    env.globals["availability"] = partial(availability, t=translations)
     return JinjaTemplateEngine.from_environment(env)
 
 
@@ -192,6 +207,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *challenges_pages.handlers,
             *challenges_calendar.page_handlers,
             *events_pages.handlers,
+            *challenges_schedule.handlers,
             *hosts_pages.handlers,
             *registrations_pages.handlers,
             *rosters_api.handlers,
@@ -241,6 +257,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "limiter": Provide(provide_limiter, sync_to_thread=False),
             "me": Provide(provide_me, sync_to_thread=False),
             "viewer": Provide(provide_viewer, sync_to_thread=False),
+            "viewer_zone": Provide(provide_viewer_zone, sync_to_thread=False),
         },
         guards=[deny_by_default],
         before_request=reject_bad_input,

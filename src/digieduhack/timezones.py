@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -78,3 +79,33 @@ def language_name(code: str, locale: str = "en") -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return name or code
+
+
+def format_range(start: datetime, end: datetime, tz_name: str, locale: str = "en") -> str:
+    """'Mon 9 Nov 2026, 09:00–17:00' in the given zone; both dates when they differ there."""
+    tz = ZoneInfo(tz_name)
+    if start.astimezone(tz).date() == end.astimezone(tz).date():
+        return f"{format_local(start, tz_name, locale)}–{format_datetime(end, 'HH:mm', tz, locale)}"
+    return f"{format_local(start, tz_name, locale)} – {format_local(end, tz_name, locale)}"
+
+
+@dataclass(frozen=True)
+class ViewerTimes:
+    """A challenge's times as the viewer's clock shows them (`same`: as in the challenge's own zone)."""
+
+    zone: str
+    times: str
+    offset: str
+    same: bool
+
+
+def in_viewer_zone(
+    start: datetime, end: datetime, own_zone: str, viewer_zone: str | None
+) -> ViewerTimes | None:
+    """The times in the viewer's zone, or None when there is nothing to add (no zone, or the same zone)."""
+    if not viewer_zone or viewer_zone == own_zone:
+        return None
+    own, theirs = ZoneInfo(own_zone), ZoneInfo(viewer_zone)
+    same = all(t.astimezone(own).utcoffset() == t.astimezone(theirs).utcoffset() for t in (start, end))
+    offsets = dict.fromkeys(utc_offset(t, viewer_zone) for t in (start, end))  # two across a clock change
+    return ViewerTimes(viewer_zone, format_range(start, end, viewer_zone), " / ".join(offsets), same)

@@ -46,6 +46,7 @@ FLASH_MESSAGES = {
     "challenge_cancelled": N_("Challenge cancelled: its page shows your message to the registrants."),
     "host_applied": N_("Thank you! Your application is pending: the organizers will review it soon."),
     "host_approved": N_("Host approved: its members can now publish challenges."),
+    "timezone_saved": N_("Time zone saved: times are shown in it too."),
     "host_rejected": N_("Host application rejected; the applicant can read the reason on the host page."),
     "invitation_accepted": N_("Welcome to the team! You are now a member of this host."),
     "invitation_revoked": N_("Invitation withdrawn: its link no longer works."),

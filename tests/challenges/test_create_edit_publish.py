@@ -65,6 +65,7 @@ def expected_draft(slug: str) -> dict[str, object]:
         "max_team_size": None,
         "agenda": [],
         "meeting_url": None,
+        "availability": {"kind": "draft", "label": "Draft: not published yet", "starts_in": None},
     }
 
 

@@ -13,6 +13,10 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from digieduhack.accounts.services import account_for_token
 from digieduhack.models import Account
 from digieduhack.settings import Settings
+from digieduhack.timezones import zone
+
+# set by static/js/timezone.js to the browser's IANA zone
+TZ_COOKIE = "tz"
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -48,6 +52,21 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> Account | None:
     user = connection.scope.get("user")
     return user if isinstance(user, Account) else None
+
+
+def _known(name: str | None) -> str | None:
+    return name if name and len(name) <= 64 and zone(name) is not None else None
+
+
+def browser_zone(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The zone static/js/timezone.js read from the browser (cookie `tz`), if it is a real IANA zone."""
+    return _known(connection.cookies.get(TZ_COOKIE))
+
+
+def viewer_zone(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The zone to show times in: the account's chosen one, else the browser's, else none."""
+    user = current_user(connection)
+    return _known(user.timezone if user else None) or browser_zone(connection)
 
 
 def deny_by_default(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

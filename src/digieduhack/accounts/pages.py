@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.accounts import services
 from digieduhack.accounts.api import client_of
-from digieduhack.accounts.auth import PUBLIC, session_cookie
-from digieduhack.accounts.schemas import LoginIn, SignupIn
+from digieduhack.accounts.auth import PUBLIC, browser_zone, session_cookie
+from digieduhack.accounts.schemas import LoginIn, SignupIn, TimezoneIn
 from digieduhack.clock import Clock
 from digieduhack.errors import DomainError, FieldErrors
+from digieduhack.models import Account
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
+from digieduhack.timezones import zone_names
 from digieduhack.web import parse_form, redirect, render, safe_next
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -113,4 +115,40 @@ async def logout_submit(
     return response
 
 
-handlers = [signup_form, signup_submit, login_form, login_submit, logout_submit]
+def _timezone_page(
+    request: Request[Any, Any, Any], values: dict[str, Any], errors: dict[str, str], status_code: int = 200
+) -> Response[Any]:
+    context = {
+        "values": values,
+        "errors": errors,
+        "browser_zone": browser_zone(request),
+        "zones": [(z, z) for z in sorted(zone_names())],
+    }
+    return render(request, "accounts/timezone.html", context, status_code=status_code)
+
+
+@get("/me/timezone", include_in_schema=False)
+async def timezone_form(request: Request[Any, Any, Any], me: Account) -> Response[Any]:
+    return _timezone_page(request, {"timezone": me.timezone or ""}, {})
+
+
+@post("/me/timezone", include_in_schema=False)
+async def timezone_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, data: Form
+) -> Response[Any]:
+    try:
+        await services.set_timezone(db, me, parse_form(TimezoneIn, data))
+    except FieldErrors as exc:
+        return _timezone_page(request, data, exc.errors, status_code=422)
+    return redirect("/me/timezone", "timezone_saved")
+
+
+handlers = [
+    signup_form,
+    signup_submit,
+    login_form,
+    login_submit,
+    logout_submit,
+    timezone_form,
+    timezone_submit,
+]

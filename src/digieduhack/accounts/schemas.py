@@ -27,6 +27,20 @@ class SignupIn(msgspec.Struct, forbid_unknown_fields=True):
     country: Country | None = None
 
 
+class TimezoneIn(msgspec.Struct, forbid_unknown_fields=True):
+    timezone: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=64,
+                description="IANA time zone; null: the browser's",
+                examples=["America/Sao_Paulo"],
+            ),
+        ]
+        | None
+    ) = None
+
+
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=254)]
     password: Annotated[str, msgspec.Meta(max_length=200)]

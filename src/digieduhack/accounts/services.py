@@ -8,12 +8,13 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from digieduhack.accounts.schemas import LoginIn, SignupIn
+from digieduhack.accounts.schemas import LoginIn, SignupIn, TimezoneIn
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, DomainError, field_error
 from digieduhack.models import Account, AuthSession, HostMember
 from digieduhack.security import Passwords, RateLimiter, new_token, token_hash
 from digieduhack.settings import Settings
+from digieduhack.timezones import zone
 
 
 class BadCredentials(DomainError):
@@ -130,3 +131,15 @@ async def account_for_token(db: AsyncSession, token: str, clock: Clock) -> Accou
         .where(AuthSession.token_hash == token_hash(token), AuthSession.expires_at > clock.now())
     )
     return result.unique().scalar_one_or_none()
+
+
+async def set_timezone(db: AsyncSession, account: Account, data: TimezoneIn) -> Account:
+    """The zone the account wants times shown in (None: the browser's)."""
+    if data.timezone is not None and zone(data.timezone) is None:
+        raise field_error(
+            "timezone", f"'{data.timezone}' is not a known IANA time zone, e.g. Europe/Brussels."
+        )
+    row = await db.get_one(Account, account.id)  # `account` was loaded by the session middleware
+    row.timezone = data.timezone
+    await db.flush()
+    return row

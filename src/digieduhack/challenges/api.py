@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -66,10 +67,12 @@ PageParam = Annotated[str | None, catalog_param(PageNo)]
 PerPageParam = Annotated[str | None, catalog_param(PerPage, "items per page (default 20)")]
 
 
-async def outs(db: AsyncSession, viewer: Account | None, challenges: list[Challenge]) -> list[ChallengeOut]:
-    """The challenges as the viewer may see them: the meeting link only where they may."""
+async def outs(
+    db: AsyncSession, viewer: Account | None, challenges: list[Challenge], now: datetime
+) -> list[ChallengeOut]:
+    """The challenges as the viewer may see them at `now`: the meeting link only where they may."""
     visible = await services.meeting_visible(db, viewer, challenges)
-    return [ChallengeOut.from_model(c, c.id in visible) for c in challenges]
+    return [ChallengeOut.from_model(c, now, show_meeting=c.id in visible) for c in challenges]
 
 
 class BadParameters(FieldErrors):
@@ -114,7 +117,7 @@ async def challenges_index(
         raise BadParameters(errors)
     result = await services.catalog(db, await catalog_event(db, query, clock), query)
     return ChallengePage(
-        items=await outs(db, viewer, result.items),
+        items=await outs(db, viewer, result.items, clock.now()),
         page=result.page,
         per_page=result.per_page,
         total=result.total,
@@ -129,8 +132,8 @@ async def challenges_index(
     summary="One challenge",
     responses=problems(400, 404),
 )
-async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str) -> ChallengeOut:
-    return (await outs(db, viewer, [await services.get_challenge(db, slug, viewer)]))[0]
+async def challenges_show(db: AsyncSession, viewer: Account | None, slug: str, clock: Clock) -> ChallengeOut:
+    return (await outs(db, viewer, [await services.get_challenge(db, slug, viewer)], clock.now()))[0]
 
 
 @post(
@@ -144,7 +147,7 @@ async def challenges_create(
 ) -> ChallengeOut:
     host = await services.get_host(db, host_slug)
     challenge = await services.create_challenge(db, me, host, await open_edition(db, clock), data, clock)
-    return ChallengeOut.from_model(challenge, show_meeting=True)
+    return ChallengeOut.from_model(challenge, clock.now(), show_meeting=True)
 
 
 @post(
@@ -162,7 +165,7 @@ async def challenges_create(
 async def challenges_copy(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     source = await services.get_own_challenge(db, me, slug)
     challenge = await services.copy_challenge(db, me, source, await open_edition(db, clock), clock)
-    return ChallengeOut.from_model(challenge, show_meeting=True)
+    return ChallengeOut.from_model(challenge, clock.now(), show_meeting=True)
 
 
 @put(
@@ -176,7 +179,7 @@ async def challenges_update(
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(
-        await services.update_challenge(db, me, challenge, data, clock), show_meeting=True
+        await services.update_challenge(db, me, challenge, data, clock), clock.now(), show_meeting=True
     )
 
 
@@ -190,7 +193,7 @@ async def challenges_update(
 async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(
-        await services.publish_challenge(db, me, challenge, clock), show_meeting=True
+        await services.publish_challenge(db, me, challenge, clock), clock.now(), show_meeting=True
     )
 
 
@@ -204,7 +207,7 @@ async def challenges_publish(db: AsyncSession, me: Account, slug: str, clock: Cl
 async def challenges_close(db: AsyncSession, me: Account, slug: str, clock: Clock) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(
-        await services.close_challenge(db, me, challenge, clock), show_meeting=True
+        await services.close_challenge(db, me, challenge, clock), clock.now(), show_meeting=True
     )
 
 
@@ -220,7 +223,7 @@ async def challenges_cancel(
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(
-        await services.cancel_challenge(db, me, challenge, data, clock), show_meeting=True
+        await services.cancel_challenge(db, me, challenge, data, clock), clock.now(), show_meeting=True
     )
 
 
@@ -230,8 +233,11 @@ async def challenges_cancel(
     summary="Challenges of the hosts I belong to, drafts included",
     responses=problems(401),
 )
-async def challenges_mine(db: AsyncSession, me: Account) -> list[ChallengeOut]:
-    return [ChallengeOut.from_model(c, show_meeting=True) for c in await services.host_challenges(db, me)]
+async def challenges_mine(db: AsyncSession, me: Account, clock: Clock) -> list[ChallengeOut]:
+    now = clock.now()
+    return [
+        ChallengeOut.from_model(c, now, show_meeting=True) for c in await services.host_challenges(db, me)
+    ]
 
 
 handlers = [

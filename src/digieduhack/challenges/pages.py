@@ -11,6 +11,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from digieduhack.accounts import auth
 from digieduhack.accounts.auth import PUBLIC
 from digieduhack.accounts.pages import Form
 from digieduhack.challenges import services
@@ -65,7 +66,9 @@ def country_name(code: str) -> str:
 
 
 @get(["/", "/challenges"], opt=PUBLIC, include_in_schema=False)
-async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession, clock: Clock) -> Response[Any]:
+async def catalog_page(
+    request: Request[Any, Any, Any], db: AsyncSession, clock: Clock, viewer_zone: str | None
+) -> Response[Any]:
     """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
     # the same query parameters as the API, documented there (challenges/api.py challenges_index)
     query, errors = CatalogQuery.parse(request.query_params)
@@ -86,6 +89,9 @@ async def catalog_page(request: Request[Any, Any, Any], db: AsyncSession, clock:
         "host_kinds": HOST_KIND_LABELS,
         "audience_labels": AUDIENCE_LABELS,
         "sorts": SORT_LABELS,
+        "now": clock.now(),
+        "viewer_zone": viewer_zone,
+        "max_in_one_view": services.MAX_IN_ONE_VIEW,
     }
     return render(request, "challenges/catalog.html", context, status_code=400 if errors else 200)
 
@@ -128,6 +134,8 @@ async def _show(
             "errors": errors or {},
             "show_meeting": services.may_see_meeting(viewer, challenge, confirmed),
             "audience_labels": AUDIENCE_LABELS,
+            "now": clock.now(),
+            "viewer_zone": auth.viewer_zone(request),
         },
         status_code=status_code,
     )

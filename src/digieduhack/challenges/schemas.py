@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from datetime import datetime
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from digieduhack.accounts.schemas import Country
+from digieduhack.challenges.status import AvailabilityKind, availability
 from digieduhack.errors import humanize
 from digieduhack.models import Audience, Challenge, ChallengeFormat, ChallengeStatus, HostKind, LabelKind
 
@@ -133,6 +135,19 @@ class AgendaItemOut(msgspec.Struct):
     title: str
 
 
+class AvailabilityOut(msgspec.Struct):
+    """Where the challenge stands now (challenges/status.py): e.g. places_left, "3 places left",
+    "Starts in 2 days"."""
+
+    kind: AvailabilityKind
+    label: str
+    starts_in: str | None
+
+    @classmethod
+    def at(cls, c: Challenge, now: datetime | None) -> AvailabilityOut | None:
+        return None if now is None else cls(**dataclasses.asdict(availability(c, now)))
+
+
 class ChallengeOut(msgspec.Struct):
     slug: str
     event: str
@@ -167,9 +182,14 @@ class ChallengeOut(msgspec.Struct):
     # null unless the viewer is a confirmed participant, a member of the host or an organizer
     meeting_url: str | None
 
+    availability: AvailabilityOut | None  # at the time of the reply (null if not computed)
+
     @classmethod
-    def from_model(cls, c: Challenge, show_meeting: bool = False) -> ChallengeOut:
-        """`show_meeting`: the viewer may see the meeting link (services.may_see_meeting)."""
+    def from_model(
+        cls, c: Challenge, now: datetime | None = None, show_meeting: bool = False
+    ) -> ChallengeOut:
+        """`now`: when availability is computed; `show_meeting`: the viewer may see the meeting link
+        (services.may_see_meeting)."""
         zone = ZoneInfo(c.timezone)
         deadline = c.registration_deadline
 
@@ -210,6 +230,7 @@ class ChallengeOut(msgspec.Struct):
             max_team_size=c.max_team_size,
             agenda=[AgendaItemOut(i.starts_at, local(i.starts_at), i.title) for i in c.agenda],
             meeting_url=c.meeting_url if show_meeting else None,
+            availability=AvailabilityOut.at(c, now),
         )
 
 
@@ -289,8 +310,7 @@ class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def url(self, event: str, **changes: Any) -> str:
         """/challenges?... for this query in `event`, with `changes` (e.g. page=2); defaults left out."""
         query = msgspec.structs.replace(self, **changes) if changes else self
-        params: list[tuple[str, str]] = [("event", event)]
-        params += [(k, "true" if v is True else str(v)) for k, v in query.filters.items()]
+        params = query.filter_params(event)
         if query.sort != CatalogSort.START:
             params.append(("sort", query.sort.value))
         if query.per_page is not None:
@@ -298,3 +318,12 @@ class CatalogQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if "page" in changes or query.page != 1:
             params.append(("page", str(query.page)))
         return f"/challenges?{urlencode(params)}"
+
+    def filter_params(self, event: str | None) -> list[tuple[str, str]]:
+        """The event (unless None) and the filters as URL parameters: the same view in another form (the
+        schedule, a calendar file)."""
+        params = [("event", event)] if event else []
+        return params + [(k, "true" if v is True else str(v)) for k, v in self.filters.items()]
+
+    def view_url(self, path: str, event: str | None = None) -> str:
+        return f"{path}?{urlencode(params)}" if (params := self.filter_params(event)) else path

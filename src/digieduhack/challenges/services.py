@@ -27,7 +27,7 @@ from digieduhack.challenges.schemas import (
     audiences_of,
 )
 from digieduhack.clock import Clock
-from digieduhack.errors import Conflict, FieldErrors, Forbidden, NotFound
+from digieduhack.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound
 from digieduhack.events.services import require_open_edition
 from digieduhack.models import (
     Account,
@@ -623,6 +623,34 @@ async def catalog(
         .offset((query.page - 1) * per_page)
     )
     return Page(items=list(rows), page=query.page, per_page=per_page, total=total)
+
+
+# a calendar file or a schedule holds at most this many challenges: calendar apps give up on more
+MAX_IN_ONE_VIEW = 2000
+
+
+class TooMany(DomainError):
+    status_code = 400
+    title = "Too many challenges"
+
+
+async def catalog_all(db: AsyncSession, event: Event, query: CatalogQuery) -> list[Challenge]:
+    """Every challenge that passes the query's filters (not a page), by start time, in one query; more than
+    MAX_IN_ONE_VIEW raises TooMany."""
+    where = catalog_filters(db.get_bind().dialect.name, event, query)
+    rows = list(
+        await db.scalars(
+            with_related(select(Challenge).where(*where), agenda=False)
+            .order_by(Challenge.starts_at, Challenge.id)
+            .limit(MAX_IN_ONE_VIEW + 1)
+        )
+    )
+    if len(rows) > MAX_IN_ONE_VIEW:
+        raise TooMany(
+            f"More than {MAX_IN_ONE_VIEW:,} challenges match: one view holds at most {MAX_IN_ONE_VIEW:,} "
+            "(calendar apps give up on more). Narrow the filters, e.g. by country or format."
+        )
+    return rows
 
 
 @dataclass(frozen=True)

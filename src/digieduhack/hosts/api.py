@@ -56,9 +56,12 @@ async def hosts_show(db: AsyncSession, viewer: Account | None, host_slug: str) -
     summary="A host's published challenges across editions",
     responses=problems(400, 404),
 )
-async def hosts_challenges(db: AsyncSession, viewer: Account | None, host_slug: str) -> list[ChallengeOut]:
+async def hosts_challenges(
+    db: AsyncSession, viewer: Account | None, host_slug: str, clock: Clock
+) -> list[ChallengeOut]:
     host = await services.visible_host(db, host_slug, viewer)
-    return [ChallengeOut.from_model(c) for c in await services.public_challenges(db, host)]
+    now = clock.now()
+    return [ChallengeOut.from_model(c, now) for c in await services.public_challenges(db, host)]
 
 
 @post(
