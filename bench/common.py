@@ -1,0 +1,124 @@
+"""What the benchmarks share: a fresh migrated database, a real server process, latency figures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from alembic import command
+from sqlalchemy import text
+
+from digieduhack.db import alembic_config, create_engine
+from digieduhack.settings import ROOT, Settings
+
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
+
+
+def sqlite_url() -> str:
+    """A new SQLite file under /tmp."""
+    return f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+
+
+def backend_name(url: str) -> str:
+    return "postgresql" if "postgres" in url else "sqlite"
+
+
+async def fresh_database(url: str) -> None:
+    """Empty the database (PostgreSQL: drop its public schema) and migrate it to the head revision."""
+    settings = Settings(database_url=url)
+    if not settings.is_sqlite:
+        engine = create_engine(settings)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+    cfg = alembic_config()
+    cfg.attributes["database_url"] = url
+    cfg.attributes["configure_logging"] = False
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running_server(url: str, concurrency: int) -> AsyncIterator[httpx.AsyncClient]:
+    """A uvicorn process serving the app on `url`'s database, and a client with `concurrency` connections,
+    once the server answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DIGIEDUHACK_ENV": "test",
+        "DIGIEDUHACK_SECRET_KEY": "bench-" + "k" * 40,
+        "DIGIEDUHACK_DATABASE_URL": url,
+    }
+    server = subprocess.Popen(  # noqa: ASYNC220
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "digieduhack.app:create_app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--timeout-keep-alive",  # the client pool reuses connections; no close-while-reused race
+            "60",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            limits=httpx.Limits(max_connections=concurrency),
+            timeout=60,
+        ) as client:
+            for _ in range(100):
+                try:
+                    await client.get("/api/v1/auth/csrf")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            yield client
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Seconds each request took."""
+
+    values: list[float]
+
+    def _sorted(self) -> list[float]:
+        return sorted(self.values)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.values) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        ordered = self._sorted()
+        return ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.values) * 1000
