@@ -24,9 +24,8 @@ from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from argon2 import PasswordHasher
-from common import POSTGRES_URL, Latencies, backend_name, fresh_database, running_server, sqlite_url
+from common import POSTGRES_URL, Latencies, Server, backend_name, fresh_database, running_server, sqlite_url
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -338,6 +337,18 @@ def registration(rng: random.Random, row: dict[str, Any], now: datetime) -> dict
     }
 
 
+async def run_sql(url: str, statements: list[str]) -> None:
+    if not statements:
+        return
+    engine = create_engine(Settings(database_url=url))
+    async with engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+            print(f"ran: {statement}")
+        await conn.execute(text("ANALYZE"))
+    await engine.dispose()
+
+
 async def consistency(url: str) -> tuple[int, int]:
     """(challenges whose kept counts differ from their rows, challenges over capacity): both must be 0."""
     engine = create_engine(Settings(database_url=url))
@@ -364,10 +375,12 @@ class Result:
     seconds: float
     latencies: Latencies
     failures: int
+    server_cpu_seconds: float
 
 
-async def measure(client: httpx.AsyncClient, scenario: Scenario, concurrency: int, duration: float) -> Result:
+async def measure(server: Server, scenario: Scenario, concurrency: int, duration: float) -> Result:
     """`concurrency` clients request the scenario back to back for `duration` seconds, after a warm-up."""
+    client = server.client
     api_url = scenario.url if scenario.url.startswith("/api/") else f"/api/v1{scenario.url}"
     matches = int((await client.get(api_url)).json()["total"])
     for _ in range(3):
@@ -384,15 +397,17 @@ async def measure(client: httpx.AsyncClient, scenario: Scenario, concurrency: in
             latencies.append(time.perf_counter() - t0)
             failures += response.status_code != 200
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), server.cpu_seconds()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Result(scenario, matches, len(latencies), time.perf_counter() - t0, Latencies(latencies), failures)
+    seconds, cpu = time.perf_counter() - t0, server.cpu_seconds() - cpu0
+    return Result(scenario, matches, len(latencies), seconds, Latencies(latencies), failures, cpu)
 
 
 async def bench(url: str, registrations: int, args: argparse.Namespace) -> list[Result]:
     t0 = time.perf_counter()
     await fresh_database(url)
     loaded = await load(url, args.hosts, args.challenges, registrations, args.seed)
+    await run_sql(url, args.sql)
     differ, over = await consistency(url)
     print(
         f"{backend_name(url)}: {loaded.challenges:,} challenges ({loaded.listed:,} listed, "
@@ -400,9 +415,9 @@ async def bench(url: str, registrations: int, args: argparse.Namespace) -> list[
         f"{time.perf_counter() - t0:.0f} s; counts differing from rows: {differ}, over capacity: {over}",
         flush=True,
     )
-    async with running_server(url, args.concurrency) as client:
+    async with running_server(url, args.concurrency) as server:
         return [
-            await measure(client, scenario, args.concurrency, args.duration)
+            await measure(server, scenario, args.concurrency, args.duration)
             for scenario in scenarios(loaded.busiest_country)
         ]
 
@@ -410,13 +425,14 @@ async def bench(url: str, registrations: int, args: argparse.Namespace) -> list[
 def print_table(rows: list[tuple[str, int, Result]]) -> None:
     print(
         f"\n{'backend':<11} {'registrations':>13}  {'scenario':<16} {'matches':>7} {'req/s':>6} "
-        f"{'median ms':>9} {'p99 ms':>7}  url"
+        f"{'median ms':>9} {'p99 ms':>7} {'app CPU ms':>10}  url"
     )
     for backend, registrations, r in rows:
         failed = f"  ({r.failures} failed)" if r.failures else ""
         print(
             f"{backend:<11} {registrations:>13,}  {r.scenario.name:<16} {r.matches:>7,} "
-            f"{r.requests / r.seconds:>6.0f} {r.latencies.median_ms:>9.1f} {r.latencies.p99_ms:>7.1f}  "
+            f"{r.requests / r.seconds:>6.0f} {r.latencies.median_ms:>9.1f} {r.latencies.p99_ms:>7.1f} "
+            f"{r.server_cpu_seconds * 1000 / r.requests:>10.1f}  "
             f"{r.scenario.url}{failed}"
         )
 
@@ -429,7 +445,10 @@ async def run(args: argparse.Namespace) -> None:
         for registrations in args.registrations:
             results = await bench(url, registrations, args)
             rows += [(backend_name(url), registrations, r) for r in results]
-    print(f"\n{args.concurrency} concurrent clients, {args.duration:g} s per scenario, one server process")
+    print(
+        f"\n{args.concurrency} concurrent clients, {args.duration:g} s per scenario, one server process; "
+        "app CPU: the server process's CPU time per request (the database and the client not included)"
+    )
     print_table(rows)
 
 
@@ -445,6 +464,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--sql",
+        action="append",
+        default=[],
+        help="a statement run after loading, e.g. CREATE INDEX ... to try",
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -54,8 +54,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    client: httpx.AsyncClient
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process used so far (user and system; Linux)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.asynccontextmanager
-async def running_server(url: str, concurrency: int) -> AsyncIterator[httpx.AsyncClient]:
+async def running_server(url: str, concurrency: int) -> AsyncIterator[Server]:
     """A uvicorn process serving the app on `url`'s database, and a client with `concurrency` connections,
     once the server answers."""
     port = free_port()
@@ -95,7 +106,7 @@ async def running_server(url: str, concurrency: int) -> AsyncIterator[httpx.Asyn
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
-            yield client
+            yield Server(client, server.pid)
     finally:
         server.terminate()
         server.wait(10)

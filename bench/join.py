@@ -122,7 +122,8 @@ async def prepare(url: str, participants: int, challenges: int, capacity: int) -
 async def run(args: argparse.Namespace) -> None:
     url = args.database_url or sqlite_url()
     tokens, slugs = await prepare(url, args.participants, args.challenges, args.capacity)
-    async with running_server(url, args.concurrency) as client:
+    async with running_server(url, args.concurrency) as server:
+        client = server.client
         csrf = (await client.get("/api/v1/auth/csrf")).json()["csrf_token"]
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(len(tokens)):
