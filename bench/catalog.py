@@ -8,7 +8,7 @@ For each backend and each --registrations count the database is emptied and migr
 public schema is dropped), then filled with one event of --challenges challenges from --hosts hosts (themes,
 tags, audiences, agenda) and that many registrations, each challenge's kept counts matching its rows and
 never above its capacity. Then --concurrency clients request each scenario for --duration seconds: the
-catalog page and the catalog API, first page, a filtered page and a text search.
+catalog page and the catalog API, first page, a filtered page, a search for a rare word and for a common one.
 """
 
 from __future__ import annotations
@@ -25,7 +25,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
-from common import POSTGRES_URL, Latencies, Server, backend_name, fresh_database, running_server, sqlite_url
+from common import (
+    POSTGRES_URL,
+    Latencies,
+    Server,
+    backend_name,
+    cpu_seconds,
+    fresh_database,
+    running_server,
+    sqlite_url,
+)
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -102,7 +111,8 @@ kaleidoscope
 """
 WORDS = VOCABULARY.split()
 TEXT_WEIGHTS = [1 / (rank + 1) ** 1.5 for rank in range(len(WORDS))]
-SEARCH_WORD = "lighthouse"  # a rare word: found in a few percent of the challenges
+SEARCH_WORD = "lighthouse"  # a rare word: in a few percent of the challenges
+COMMON_WORD = "learning"  # in nearly every challenge
 PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024).hash("bench-password")
 CHUNK = 5000
 
@@ -118,6 +128,7 @@ def scenarios(country: str) -> list[Scenario]:
         "first page": "",
         "filtered": f"?country={country}&format=online&free=true",
         "search": f"?q={SEARCH_WORD}",
+        "search common": f"?q={COMMON_WORD}",
     }
     return [
         Scenario(f"{face} {name}", f"{prefix}/challenges{query}")
@@ -376,9 +387,30 @@ class Result:
     latencies: Latencies
     failures: int
     server_cpu_seconds: float
+    database_cpu_seconds: float | None  # None on SQLite (inside the server's figure)
 
 
-async def measure(server: Server, scenario: Scenario, concurrency: int, duration: float) -> Result:
+class DatabaseCpu:
+    """CPU time of the PostgreSQL backends serving the benchmark's database (this machine's processes)."""
+
+    def __init__(self, conn: AsyncConnection | None) -> None:
+        self.conn = conn  # None on SQLite: the database works inside the server process
+
+    async def per_backend(self) -> dict[int, float]:
+        if self.conn is None:
+            return {}
+        pids = await self.conn.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        return {pid: cpu_seconds(pid) for pid in pids}
+
+
+async def measure(
+    server: Server, database: DatabaseCpu, scenario: Scenario, concurrency: int, duration: float
+) -> Result:
     """`concurrency` clients request the scenario back to back for `duration` seconds, after a warm-up."""
     client = server.client
     api_url = scenario.url if scenario.url.startswith("/api/") else f"/api/v1{scenario.url}"
@@ -397,10 +429,20 @@ async def measure(server: Server, scenario: Scenario, concurrency: int, duration
             latencies.append(time.perf_counter() - t0)
             failures += response.status_code != 200
 
-    t0, cpu0 = time.perf_counter(), server.cpu_seconds()
+    t0, cpu0, db0 = time.perf_counter(), server.cpu_seconds(), await database.per_backend()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     seconds, cpu = time.perf_counter() - t0, server.cpu_seconds() - cpu0
-    return Result(scenario, matches, len(latencies), seconds, Latencies(latencies), failures, cpu)
+    db_cpu = sum(used - db0.get(pid, 0.0) for pid, used in (await database.per_backend()).items())
+    return Result(
+        scenario,
+        matches,
+        len(latencies),
+        seconds,
+        Latencies(latencies),
+        failures,
+        cpu,
+        db_cpu if db0 else None,
+    )
 
 
 async def bench(url: str, registrations: int, args: argparse.Namespace) -> list[Result]:
@@ -415,24 +457,31 @@ async def bench(url: str, registrations: int, args: argparse.Namespace) -> list[
         f"{time.perf_counter() - t0:.0f} s; counts differing from rows: {differ}, over capacity: {over}",
         flush=True,
     )
-    async with running_server(url, args.concurrency) as server:
-        return [
-            await measure(server, scenario, args.concurrency, args.duration)
+    engine = create_engine(Settings(database_url=url))
+    async with running_server(url, args.concurrency) as server, engine.connect() as conn:
+        database = DatabaseCpu(None if backend_name(url) == "sqlite" else conn)
+        results = [
+            await measure(server, database, scenario, args.concurrency, args.duration)
             for scenario in scenarios(loaded.busiest_country)
         ]
+    await engine.dispose()
+    return results
 
 
 def print_table(rows: list[tuple[str, int, Result]]) -> None:
     print(
-        f"\n{'backend':<11} {'registrations':>13}  {'scenario':<16} {'matches':>7} {'req/s':>6} "
-        f"{'median ms':>9} {'p99 ms':>7} {'app CPU ms':>10}  url"
+        f"\n{'backend':<11} {'registrations':>13}  {'scenario':<18} {'matches':>7} {'req/s':>6} "
+        f"{'median ms':>9} {'p99 ms':>7} {'app CPU ms':>10} {'db CPU ms':>9}  url"
     )
     for backend, registrations, r in rows:
         failed = f"  ({r.failures} failed)" if r.failures else ""
+        db_cpu = (
+            "-" if r.database_cpu_seconds is None else f"{r.database_cpu_seconds * 1000 / r.requests:.1f}"
+        )
         print(
-            f"{backend:<11} {registrations:>13,}  {r.scenario.name:<16} {r.matches:>7,} "
+            f"{backend:<11} {registrations:>13,}  {r.scenario.name:<18} {r.matches:>7,} "
             f"{r.requests / r.seconds:>6.0f} {r.latencies.median_ms:>9.1f} {r.latencies.p99_ms:>7.1f} "
-            f"{r.server_cpu_seconds * 1000 / r.requests:>10.1f}  "
+            f"{r.server_cpu_seconds * 1000 / r.requests:>10.1f} {db_cpu:>9}  "
             f"{r.scenario.url}{failed}"
         )
 
@@ -446,8 +495,8 @@ async def run(args: argparse.Namespace) -> None:
             results = await bench(url, registrations, args)
             rows += [(backend_name(url), registrations, r) for r in results]
     print(
-        f"\n{args.concurrency} concurrent clients, {args.duration:g} s per scenario, one server process; "
-        "app CPU: the server process's CPU time per request (the database and the client not included)"
+        f"\n{args.concurrency} concurrent clients, {args.duration:g} s per scenario, one server process.\n"
+        "CPU ms per request: app = the server process (SQLite included), db = the PostgreSQL backends"
     )
     print_table(rows)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from digieduhack.db import alembic_config, create_engine
 from digieduhack.settings import ROOT, Settings
@@ -33,10 +33,19 @@ def backend_name(url: str) -> str:
     return "postgresql" if "postgres" in url else "sqlite"
 
 
+def delete_sqlite_files(url: str) -> None:
+    path = make_url(url).database or ""
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+
+
 async def fresh_database(url: str) -> None:
-    """Empty the database (PostgreSQL: drop its public schema) and migrate it to the head revision."""
+    """Empty the database (SQLite: delete its file; PostgreSQL: drop its public schema) and migrate it to
+    the head revision."""
     settings = Settings(database_url=url)
-    if not settings.is_sqlite:
+    if settings.is_sqlite:
+        delete_sqlite_files(url)
+    else:
         engine = create_engine(settings)
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -60,9 +69,16 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """CPU time the server process used so far (user and system; Linux)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process of this machine used so far (user and system; Linux); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.asynccontextmanager
