@@ -458,7 +458,7 @@ async def bench(url: str, registrations: int, args: argparse.Namespace) -> list[
         flush=True,
     )
     engine = create_engine(Settings(database_url=url))
-    async with running_server(url, args.concurrency) as server, engine.connect() as conn:
+    async with running_server(url, args.concurrency, args.workers) as server, engine.connect() as conn:
         database = DatabaseCpu(None if backend_name(url) == "sqlite" else conn)
         results = [
             await measure(server, database, scenario, args.concurrency, args.duration)
@@ -495,8 +495,9 @@ async def run(args: argparse.Namespace) -> None:
             results = await bench(url, registrations, args)
             rows += [(backend_name(url), registrations, r) for r in results]
     print(
-        f"\n{args.concurrency} concurrent clients, {args.duration:g} s per scenario, one server process.\n"
-        "CPU ms per request: app = the server process (SQLite included), db = the PostgreSQL backends"
+        f"\n{args.concurrency} concurrent clients, {args.duration:g} s per scenario, "
+        f"{args.workers} server process{'es' if args.workers > 1 else ''}.\n"
+        "CPU ms per request: app = the server's processes (SQLite included), db = the PostgreSQL backends"
     )
     print_table(rows)
 
@@ -511,6 +512,7 @@ def main() -> None:
     parser.add_argument("--challenges", type=int, default=2_000)
     parser.add_argument("--hosts", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (default: 1, as deployed)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument(

@@ -69,7 +69,17 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
+        """CPU time of the server: its process and, with --workers, the worker processes."""
+        return cpu_seconds(self.pid) + sum(cpu_seconds(child) for child in children(self.pid))
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
@@ -82,9 +92,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.asynccontextmanager
-async def running_server(url: str, concurrency: int) -> AsyncIterator[Server]:
-    """A uvicorn process serving the app on `url`'s database, and a client with `concurrency` connections,
-    once the server answers."""
+async def running_server(url: str, concurrency: int, workers: int = 1) -> AsyncIterator[Server]:
+    """A uvicorn server (`workers` processes) serving the app on `url`'s database, and a client with
+    `concurrency` connections, once the server answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -106,6 +116,8 @@ async def running_server(url: str, concurrency: int) -> AsyncIterator[Server]:
             "--no-access-log",
             "--timeout-keep-alive",  # the client pool reuses connections; no close-while-reused race
             "60",
+            "--workers",
+            str(workers),
         ],
         env=env,
         cwd=ROOT,
