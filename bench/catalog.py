@@ -81,14 +81,14 @@ COUNTRIES = [
     ("SE", "Europe/Stockholm", "sv"),
 ]
 THEMES = [
-    "inclusion",
-    "assessment",
-    "wellbeing",
-    "skills",
-    "sustainability",
-    "lifelong-learning",
-    "teachers",
-    "data",
+    "Future of learning",
+    "Digital inclusion",
+    "AI in education",
+    "Green & digital",
+    "Wellbeing",
+    "Assessment",
+    "Lifelong learning",
+    "Teachers' skills",
 ]
 TAGS = ["ai", "vr", "games", "open-source", "mobile", "accessibility", "privacy", "maker", "stem", "arts"]
 # words of titles, summaries and descriptions, most frequent first (drawn with Zipf-like weights, so a

@@ -5,12 +5,13 @@ challenge's registrations to 50."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.models import Challenge, RegistrationStatus
+from digieduhack.models import AgendaItem, Challenge, ChallengeLabel, LabelKind, RegistrationStatus
 from tests import factories
 from tests.challenges.helpers import assert_counters_match_rows, queries_for
 from tests.conftest import Client
@@ -30,9 +31,24 @@ async def costs(app: Litestar, viewers: dict[str, Client]) -> dict[tuple[str, st
     }
 
 
+async def with_labels_and_agenda(db: AsyncSession, c: Challenge) -> Challenge:
+    db.add_all(
+        [
+            ChallengeLabel(challenge_id=c.id, kind=LabelKind.THEME, value="Digital inclusion"),
+            ChallengeLabel(challenge_id=c.id, kind=LabelKind.TAG, value="robots"),
+            ChallengeLabel(challenge_id=c.id, kind=LabelKind.AUDIENCE, value="students"),
+            AgendaItem(challenge_id=c.id, starts_at=c.starts_at, title="Kick-off"),
+            AgendaItem(challenge_id=c.id, starts_at=c.starts_at + timedelta(hours=4), title="Pitches"),
+        ]
+    )
+    await db.commit()
+    return c
+
+
 async def add_challenges(db: AsyncSession, world: factories.World, n: int) -> None:
     for i in range(n):
         c = await factories.challenge(db, world.event, world.host_b, start_hour=8 + i % 10)
+        await with_labels_and_agenda(db, c)
         await factories.registration(db, c, world.bob)
 
 
@@ -50,6 +66,7 @@ async def test_challenge_page_and_catalog_queries_do_not_grow_with_registrations
     world: factories.World, db: AsyncSession, app: Litestar, client_factory: Any
 ) -> None:
     busy = await factories.challenge(db, world.event, world.host_a, slug="busy", capacity=30)
+    await with_labels_and_agenda(db, busy)
     await factories.registration(db, busy, world.alice)
     await add_challenges(db, world, 2)
     viewers = {
