@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import httpx
-from alembic import command
+from common import Latencies, backend_name, fresh_database, running_server, sqlite_url
 from sqlalchemy import insert, text
 
-from digieduhack.db import alembic_config, create_engine, create_sessionmaker
+from digieduhack.db import create_engine, create_sessionmaker
 from digieduhack.models import (
     Account,
     AuthSession,
@@ -40,21 +32,12 @@ from digieduhack.models import (
     Registration,
 )
 from digieduhack.security import token_hash
-from digieduhack.settings import ROOT, Settings
+from digieduhack.settings import Settings
 
 
 async def prepare(url: str, participants: int, challenges: int, capacity: int) -> tuple[list[str], list[str]]:
+    await fresh_database(url)
     settings = Settings(database_url=url)
-    engine = create_engine(settings)
-    if not settings.is_sqlite:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-    cfg = alembic_config()
-    cfg.attributes["database_url"] = url
-    cfg.attributes["configure_logging"] = False
-    await asyncio.to_thread(command.upgrade, cfg, "head")
     engine = create_engine(settings)
     now = datetime.now(UTC)
     year = date.today().year + 1
@@ -136,91 +119,49 @@ async def prepare(url: str, participants: int, challenges: int, capacity: int) -
     return tokens, slugs
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def run(args: argparse.Namespace) -> None:
-    url = args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    url = args.database_url or sqlite_url()
     tokens, slugs = await prepare(url, args.participants, args.challenges, args.capacity)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DIGIEDUHACK_ENV": "test",
-        "DIGIEDUHACK_SECRET_KEY": "bench-" + "k" * 40,
-        "DIGIEDUHACK_DATABASE_URL": url,
-    }
-    server = subprocess.Popen(  # noqa: ASYNC220
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "digieduhack.app:create_app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--timeout-keep-alive",  # the client pool reuses connections; no close-while-reused race
-            "60",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(
-            base_url=base, limits=httpx.Limits(max_connections=args.concurrency), timeout=60
-        ) as client:
-            for _ in range(100):
-                try:
-                    csrf = (await client.get("/api/v1/auth/csrf")).json()["csrf_token"]
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            queue: asyncio.Queue[int] = asyncio.Queue()
-            for i in range(len(tokens)):
-                queue.put_nowait(i)
-            latencies: list[float] = []
-            statuses: dict[int, int] = {}
+    async with running_server(url, args.concurrency) as server:
+        client = server.client
+        csrf = (await client.get("/api/v1/auth/csrf")).json()["csrf_token"]
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(len(tokens)):
+            queue.put_nowait(i)
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
 
-            async def worker() -> None:
-                while not queue.empty():
-                    i = queue.get_nowait()
-                    t0 = time.perf_counter()
-                    r = await client.post(
-                        f"/api/v1/challenges/{slugs[i % len(slugs)]}/registration",
-                        headers={"x-csrftoken": csrf},
-                        cookies={"session": tokens[i], "csrftoken": csrf},
-                    )
-                    latencies.append(time.perf_counter() - t0)
-                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        async def worker() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                t0 = time.perf_counter()
+                r = await client.post(
+                    f"/api/v1/challenges/{slugs[i % len(slugs)]}/registration",
+                    headers={"x-csrftoken": csrf},
+                    cookies={"session": tokens[i], "csrftoken": csrf},
+                )
+                latencies.append(time.perf_counter() - t0)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
-            t0 = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-            elapsed = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(10)
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        elapsed = time.perf_counter() - t0
     settings = Settings(database_url=url)
     engine = create_engine(settings)
     async with create_sessionmaker(engine)() as db:
         over = await db.scalar(text("SELECT count(*) FROM challenges WHERE confirmed_count > capacity"))
         rows = await db.scalar(text(f"SELECT count(*) FROM {Registration.__tablename__}"))
     await engine.dispose()
-    latencies.sort()
-    print(f"backend       {'postgresql' if 'postgres' in url else 'sqlite'}")
+    figures = Latencies(latencies)
+    print(f"backend       {backend_name(url)}")
     print(
         f"joins         {len(latencies)} by {args.concurrency} concurrent clients on {len(slugs)} challenges"
     )
     print(f"statuses      {statuses}")
     print(f"throughput    {len(latencies) / elapsed:.0f} joins/s ({elapsed:.2f} s)")
     print(
-        f"latency       median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+        f"latency       median {figures.median_ms:.1f} ms, "
+        f"p99 {figures.p99_ms:.1f} ms, max {figures.max_ms:.1f} ms"
     )
     print(f"rows          {rows} registrations; challenges over capacity: {over}")
 

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
 from digieduhack.models import Challenge, Registration, RegistrationStatus
 from tests import factories
 
+if TYPE_CHECKING:
+    from tests.conftest import Client
+
 EVENT_START, EVENT_END = factories.next_edition_dates()
 YEAR = EVENT_START.year
 EVENT_WINDOW_TEXT = (
     f"DigiEduHack {YEAR} runs from 9 November {YEAR} to 10 November {YEAR} in the challenge's own time zone"
 )
+
+
+@contextlib.contextmanager
+def counting_queries(app: Litestar) -> Iterator[list[str]]:
+    """The SQL statements the app's engine sends while the block runs."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+
+
+async def queries_for(app: Litestar, client: Client, url: str) -> int:
+    """How many SQL statements one GET of `url` sends (answered 200)."""
+    await client.get(url)  # a warm connection: only the request's own queries are counted
+    with counting_queries(app) as statements:
+        response = await client.get(url)
+    assert response.status_code == 200, response.text
+    return len(statements)
 
 
 def local(day: int, hh: int, mm: int = 0) -> str:

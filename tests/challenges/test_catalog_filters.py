@@ -4,18 +4,15 @@ SQL queries whatever the number of challenges."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import html
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +25,7 @@ from digieduhack.models import (
     LabelKind,
 )
 from tests import factories
-from tests.challenges.helpers import YEAR, text_of, visible_text
+from tests.challenges.helpers import YEAR, queries_for, text_of, visible_text
 from tests.conftest import Client
 
 
@@ -622,29 +619,6 @@ async def test_a_page_past_the_last_says_so_and_links_to_the_first(shelf: Shelf,
 
 
 # --- a constant number of SQL queries ---------------------------------------------------------------
-@contextlib.contextmanager
-def counting_queries(app: Litestar) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.engine.sync_engine
-    sa_event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", record)
-
-
-async def queries_for(app: Litestar, client: Client, url: str) -> int:
-    await client.get(url)  # a warm connection: only the request's own queries are counted
-    with counting_queries(app) as statements:
-        response = await client.get(url)
-    assert response.status_code == 200, response.text
-    return len(statements)
-
-
 CATALOG_URLS = [
     "/challenges",
     "/challenges?q=challenge&language=en&sort=title&free=true",
