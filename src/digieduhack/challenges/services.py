@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import ColumnElement, String, and_, func, literal_column, or_, select, union
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import CompoundSelect, Select
@@ -540,15 +540,10 @@ def text_search(dialect: str, words: list[str]) -> ColumnElement[bool]:
     PostgreSQL, where full-text search uses the 'simple' configuration: challenges come in many
     languages; on SQLite, anywhere in the text, case-insensitively for ASCII)."""
     if dialect == "postgresql":
-        # the expression of the GIN index ix_challenges_search (models.SEARCH_DOCUMENT): the spaces are
-        # literals, not bound parameters, so PostgreSQL can match the index
-        space = literal_column("' '", String())
-        document = Challenge.title.concat(space).concat(Challenge.summary).concat(space)
-        document = document.concat(Challenge.description)
+        # the stored tsvector column of migration 0005 (models.POSTGRESQL_ONLY), with its GIN index
+        document: ColumnElement[Any] = literal_column("challenges.search_document")
         tsquery = " & ".join(f"'{w}':*" for w in words)
-        return func.to_tsvector(literal_column("'simple'"), document).bool_op("@@")(
-            func.to_tsquery(literal_column("'simple'"), tsquery)
-        )
+        return document.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), tsquery))
     return and_(
         *(
             or_(
