@@ -7,10 +7,10 @@ from datetime import date, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from icalendar import Calendar, Event, vText
 
 from digieduhack.models import Challenge, ChallengeFormat, ChallengeStatus
+from digieduhack.timezones import babel_locale
 
 PRODID = "-//DigiEduHack//DigiEduHack manager//EN"
 UID_DOMAIN = "digieduhack"
@@ -26,7 +26,7 @@ def location(challenge: Challenge) -> str:
         return "Online"
     country = challenge.country
     if country:
-        country = Locale("en").territories.get(country.upper(), country)
+        country = babel_locale("en").territories.get(country.upper(), country)
     return ", ".join(part for part in (challenge.venue, challenge.city, country) if part)
 
 

@@ -5,7 +5,6 @@ from enum import Enum
 from typing import Annotated, Any
 
 import msgspec
-from babel import Locale
 from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Parameter
@@ -30,7 +29,7 @@ from digieduhack.events.services import (
 )
 from digieduhack.models import Account, Challenge, Event, Host, RegistrationStatus
 from digieduhack.registrations.services import my_registration_for, waitlist_position
-from digieduhack.timezones import language_name, zone_names, zones_of_country
+from digieduhack.timezones import babel_locale, language_name, zone_names, zones_of_country
 from digieduhack.web import (
     AUDIENCE_LABELS,
     HOST_KIND_LABELS,
@@ -61,7 +60,7 @@ FILTER_LABELS = {
 
 def country_name(code: str) -> str:
     """'BE' -> 'Belgium'; the code itself when unknown."""
-    name: str = Locale("en").territories.get(code.upper(), code)
+    name: str = babel_locale("en").territories.get(code.upper(), code)
     return name
 
 

@@ -18,6 +18,7 @@ from digieduhack.challenges.schemas import CatalogQuery
 from digieduhack.clock import Clock
 from digieduhack.events.services import get_event
 from digieduhack.models import Challenge, Event
+from digieduhack.timezones import babel_locale
 from digieduhack.web import render
 
 # a date begins first at UTC+14 (Kiritimati) and ends last at UTC-12: the event's dates somewhere on Earth
@@ -67,7 +68,9 @@ def _ceil(moment: datetime) -> datetime:
 def _tick_label(moment: datetime, locale: str = "en") -> str | None:
     if moment.hour % LABEL_EVERY:
         return None
-    return format_datetime(moment, "EEE d MMM" if moment.hour == 0 else "HH:mm", tzinfo=UTC, locale=locale)
+    return format_datetime(
+        moment, "EEE d MMM" if moment.hour == 0 else "HH:mm", tzinfo=UTC, locale=babel_locale(locale)
+    )
 
 
 def timeline(event: Event, challenges: list[Challenge], now: datetime) -> Timeline:

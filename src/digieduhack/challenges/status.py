@@ -11,6 +11,7 @@ from babel.dates import format_timedelta
 from babel.support import NullTranslations
 
 from digieduhack.models import Challenge, ChallengeStatus
+from digieduhack.timezones import babel_locale
 
 
 class Translator(Protocol):
@@ -45,7 +46,9 @@ ENGLISH: Translator = NullTranslations()
 
 def relative(moment: datetime, now: datetime, locale: str) -> str:
     """'in 3 hours', 'in 2 days' (rounded: 2 h 40 min is 3 hours); never seconds."""
-    return format_timedelta(moment - now, granularity="minute", add_direction=True, locale=locale)
+    return format_timedelta(
+        moment - now, granularity="minute", add_direction=True, locale=babel_locale(locale)
+    )
 
 
 def availability(
