@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digieduhack.clock import FixedClock
 from digieduhack.models import Challenge, ChallengeFormat, ChallengeStatus
 from tests import factories
-from tests.challenges.helpers import YEAR, text_of
-from tests.challenges.test_catalog_filters import counting_queries
+from tests.challenges.helpers import YEAR, counting_queries, text_of
 from tests.conftest import Client, ClientFactory
 
 # 9 November begins at 10:00 UTC on the 8th in Kiritimati (UTC+14); 10 November ends at 12:00 UTC on the
