@@ -11,7 +11,7 @@ from litestar import Litestar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.models import Account, Challenge
+from digieduhack.models import Account, AgendaItem, Challenge
 from tests import factories
 from tests.challenges.helpers import YEAR, fetch_one, text_of
 from tests.conftest import Client, ClientFactory
@@ -194,3 +194,24 @@ async def test_choosing_a_zone_needs_a_login_and_the_csrf_token(
     forged = await client.raw.post("/me/timezone", data={"timezone": "Asia/Tokyo"}, follow_redirects=False)
     assert forged.status_code == 403
     assert await stored_zone(app, world.alice) is None
+
+
+async def test_agenda_items_are_shown_in_the_viewers_zone_too_when_it_differs(
+    brussels: Challenge, db: AsyncSession, client_factory: ClientFactory
+) -> None:
+    kick_off = brussels.starts_at  # 09:00 in Brussels, 08:00 UTC
+    db.add(AgendaItem(challenge_id=brussels.id, starts_at=kick_off, title="Kick-off"))
+    await db.commit()
+    anonymous = await client_factory()
+    in_kathmandu = await with_zone_cookie(await client_factory(), "Asia/Kathmandu")
+    in_brussels = await with_zone_cookie(await client_factory(), "Europe/Brussels")
+
+    assert text_of((await in_kathmandu.get(f"/challenges/{brussels.slug}")).text, "agenda") == (
+        "Agenda Local time (Europe/Brussels) UTC Your time (Asia/Kathmandu) What "
+        f"{day(9)}, 09:00 {day(9)}, 08:00 {day(9)}, 13:45 Kick-off"
+    )
+    # no third column when the viewer's zone is the challenge's, or unknown
+    for client in (in_brussels, anonymous):
+        assert text_of((await client.get(f"/challenges/{brussels.slug}")).text, "agenda") == (
+            f"Agenda Local time (Europe/Brussels) UTC What {day(9)}, 09:00 {day(9)}, 08:00 Kick-off"
+        )

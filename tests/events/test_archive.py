@@ -140,6 +140,11 @@ async def test_a_past_editions_challenge_is_still_read_and_shows_it_is_an_archiv
     assert (await anon.get(f"/api/v1/challenges/{pub}")).json()["title"] == "Robots"
     listed = (await anon.get(f"/api/v1/challenges?event={YEAR}")).json()["items"]
     assert [c["slug"] for c in listed] == [pub]
+    # the host's dashboard marks them as archives instead of offering an edit link
+    dashboard = (await member.get("/host")).text
+    assert '"/challenges/robots/edit"' not in dashboard
+    assert '"/challenges/drafty/edit"' not in dashboard
+    assert "Robots · archive" in visible_text(dashboard)
 
 
 async def test_an_edition_stays_open_until_its_last_day_is_over_everywhere(

@@ -145,7 +145,10 @@ async def host_dashboard(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, clock: Clock
 ) -> Response[Any]:
     current = await current_event(db, clock)
-    context = {"challenges": await services.host_challenges(db, me), "current": current}
+    challenges = await services.host_challenges(db, me)
+    # past editions are read-only archives: no edit link for their challenges
+    archived = {c.id for c in challenges if is_past(c.event, clock.now())}
+    context = {"challenges": challenges, "current": current, "archived": archived}
     return render(request, "challenges/host.html", context)
 
 
