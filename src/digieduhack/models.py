@@ -144,6 +144,11 @@ class LabelKind(enum.StrEnum):
     AUDIENCE = "audience"  # an Audience value
 
 
+class EmailTokenPurpose(enum.StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
+
+
 class Occupation(enum.StrEnum):
     STUDENT = "student"
     TEACHER = "teacher"
@@ -155,7 +160,13 @@ class Occupation(enum.StrEnum):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_ordered"),)
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        CheckConstraint(
+            "max_challenges_per_participant IS NULL OR max_challenges_per_participant >= 1",
+            name="max_challenges_positive",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -166,6 +177,11 @@ class Event(Base):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the fixed list of themes a challenge of this edition picks from (hosts add free tags besides)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # how many challenges one participant can hold at once (None: no limit); DigiEduHack: one. The database
+    # enforces it through EventParticipation.held <= max_held.
+    max_challenges_per_participant: Mapped[int | None] = mapped_column(
+        Integer, default=1, server_default=text("1")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -186,9 +202,73 @@ class Account(Base):
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the IANA zone the participant wants times shown in (None: the browser's)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # consent to be contacted by the hosts of one's challenges (separate from the required terms)
+    contact_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set when the person deleted their account: the row stays, anonymised, so counts stay right
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[HostMember]] = relationship(back_populates="account", lazy="raise")
+
+
+class EmailToken(Base):
+    """A single-use link sent by e-mail (verify the address, reset the password); the table keeps only
+    its SHA-256."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[EmailTokenPurpose] = mapped_column(_enum(EmailTokenPurpose, "email_token_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EventParticipation(Base):
+    """How many challenges of an event a participant holds (confirmed or waitlisted), kept with each
+    registration change under the challenge's lock; the check is the event's limit, enforced by the
+    database."""
+
+    __tablename__ = "event_participations"
+    __table_args__ = (
+        CheckConstraint("held >= 0", name="held_not_negative"),
+        CheckConstraint("max_held IS NULL OR held <= max_held", name="within_limit"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    max_held: Mapped[int | None] = mapped_column(Integer)
+
+
+class OutboxMessage(Base):
+    """An e-mail written in the same transaction as the change that causes it, delivered after commit by the
+    sender (retries with back-off; the last error stays visible)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(254))
+    # the recipient's account, if any: erased with it
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    # [{"filename": "challenge.ics", "content_type": "text/calendar", "content": "..."}]
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # one message per state change: the same key is never enqueued twice
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(Base):
@@ -418,7 +498,10 @@ __all__ = [
     "ChallengeNotice",
     "ChallengeNoticeKind",
     "ChallengeStatus",
+    "EmailToken",
+    "EmailTokenPurpose",
     "Event",
+    "EventParticipation",
     "Host",
     "HostInvitation",
     "HostKind",
@@ -426,6 +509,7 @@ __all__ = [
     "HostStatus",
     "LabelKind",
     "Occupation",
+    "OutboxMessage",
     "Registration",
     "RegistrationStatus",
 ]

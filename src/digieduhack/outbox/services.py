@@ -1,0 +1,101 @@
+"""E-mail through an outbox: each message is a row written in the same transaction as the change that
+causes it (rolled back with it), delivered after commit by the sender with retries.
+
+A message kind is three templates under templates/emails/: `<kind>.subject.txt`, `<kind>.txt` and
+`<kind>.html` (the HTML one extends `_layout.html`), rendered in the recipient's language through gettext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from digieduhack.clock import Clock
+from digieduhack.models import OutboxMessage
+from digieduhack.settings import Settings
+from digieduhack.timezones import format_local, format_range, utc_offset
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=PUBLISH"
+    content: str
+
+
+@lru_cache(maxsize=4)
+def _environment(templates_dir: Path, locales_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir / "emails"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,  # a missing value is a bug, not an empty line in someone's mail
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        Translations.load(str(locales_dir), ["en"]), newstyle=True
+    )
+    env.filters["local"] = format_local
+    env.filters["local_range"] = format_range
+    env.filters["utc_offset"] = utc_offset
+    return env
+
+
+def render(settings: Settings, kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a message kind; `base_url` is always in the context."""
+    env = _environment(settings.templates_dir, settings.locales_dir)
+    values = {"base_url": settings.base_url.rstrip("/"), **context}
+    subject = " ".join(env.get_template(f"{kind}.subject.txt").render(values).split())
+    return (
+        subject,
+        env.get_template(f"{kind}.txt").render(values),
+        env.get_template(f"{kind}.html").render(values),
+    )
+
+
+async def enqueue(
+    db: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    *,
+    kind: str,
+    to: str,
+    context: Mapping[str, Any],
+    account_id: int | None = None,
+    attachments: Sequence[Attachment] = (),
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Write one message to the outbox in the caller's transaction. With a `dedupe_key` already used
+    (one message per state change), the earlier message is returned and nothing is added."""
+    if dedupe_key is not None:
+        earlier = await db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if earlier is not None:
+            return earlier
+    subject, text, html = render(settings, kind, context)
+    now = clock.now()
+    message = OutboxMessage(
+        kind=kind,
+        to_address=to,
+        account_id=account_id,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        attachments=[asdict(a) for a in attachments],
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+        attempts=0,
+    )
+    db.add(message)
+    await db.flush()
+    return message
