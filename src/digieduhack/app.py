@@ -46,6 +46,9 @@ from digieduhack.events import pages as events_pages
 from digieduhack.hosts import api as hosts_api
 from digieduhack.hosts import pages as hosts_pages
 from digieduhack.models import Account
+from digieduhack.outbox import api as outbox_api
+from digieduhack.outbox import pages as outbox_pages
+from digieduhack.outbox.sender import Running, Sender
 from digieduhack.registrations import api as registrations_api
 from digieduhack.registrations import pages as registrations_pages
 from digieduhack.rosters import api as rosters_api
@@ -183,8 +186,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     async def on_startup(app: Litestar) -> None:
         await dbmod.check_schema(engine)
+        if settings.smtp_url:  # else messages stay in the outbox (development): /organizer/outbox
+            state = app.state
+            sender = Sender(state.sessionmaker, settings, lambda: state.clock, state.sqlite_write_lock)
+            app.state.mail_sender = Running(sender)
+            app.state.mail_sender.start()
 
     async def on_shutdown(app: Litestar) -> None:
+        if running := getattr(app.state, "mail_sender", None):
+            await running.close()
         await engine.dispose()
 
     api = Router(
@@ -197,6 +207,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *challenges_calendar.api_handlers,
             *registrations_api.handlers,
             *rosters_api.handlers,
+            *outbox_api.handlers,
         ],
         exception_handlers=API_HANDLERS,
     )
@@ -212,6 +223,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *registrations_pages.handlers,
             *rosters_api.handlers,
             *rosters_pages.handlers,
+            *outbox_pages.handlers,
         ],
         exception_handlers=PAGE_HANDLERS,
         include_in_schema=False,  # pages (and the roster downloads mounted here too) are not the JSON API

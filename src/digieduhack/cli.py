@@ -1,4 +1,4 @@
-"""Command line: `python -m digieduhack.cli seed | create-organizer | check-schema`."""
+"""Command line: `python -m digieduhack.cli seed | create-organizer | check-schema | send-mail [--once]`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import signal
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from digieduhack.models import (
     HostStatus,
     Registration,
 )
+from digieduhack.outbox.sender import Sender
 from digieduhack.registrations import services as registrations
 from digieduhack.security import Passwords
 from digieduhack.settings import ROOT, Settings
@@ -198,6 +200,23 @@ async def _registration(
         await registrations.join(db, account, r["challenge"], clock=clock, settings=settings)
 
 
+async def send_mail(settings: Settings, once: bool) -> str:
+    """Deliver the outbox: what is due now (--once), or until interrupted like the app's own sender."""
+    engine = dbmod.create_engine(settings)
+    try:
+        sender = Sender(dbmod.create_sessionmaker(engine), settings, Clock)
+        if once:
+            done = await sender.deliver_due()
+            return f"{done.sent} sent, {done.failed} failed (to be tried again later)."
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await sender.run(stop)
+        return "Stopped."
+    finally:
+        await engine.dispose()
+
+
 async def create_organizer(settings: Settings, email: str, name: str, password: str) -> None:
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     engine = dbmod.create_engine(settings)
@@ -230,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
     org.add_argument("--email", required=True)
     org.add_argument("--name", default="Organizer")
     sub.add_parser("check-schema", help="exit 1 if the database needs `alembic upgrade head`")
+    mail = sub.add_parser("send-mail", help="deliver the e-mail outbox over DIGIEDUHACK_SMTP_URL")
+    mail.add_argument("--once", action="store_true", help="send what is due now, then exit")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "seed":
@@ -250,6 +271,10 @@ def main(argv: list[str] | None = None) -> None:
         except dbmod.OutdatedSchema as exc:
             raise SystemExit(str(exc)) from exc
         print("The database schema is up to date.")
+    elif args.command == "send-mail":
+        if not settings.smtp_url:
+            raise SystemExit("Set DIGIEDUHACK_SMTP_URL (smtp://user:password@host:587) to send e-mail.")
+        print(asyncio.run(send_mail(settings, args.once)))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("development", "production", "test")
@@ -52,6 +53,11 @@ class Settings:
     # TEST ONLY: switches the capacity lock off so the concurrency test can prove it would overbook.
     test_disable_join_lock: bool = False
     page_size: int = 20
+    # e-mail: smtp://user:pass@host:587?starttls=1 or smtps://...:465; None keeps messages in the outbox
+    smtp_url: str | None = None
+    mail_from: str = "DigiEduHack <no-reply@localhost>"
+    mail_poll_seconds: float = 5.0  # how often the in-app sender looks for due messages
+    mail_max_attempts: int = 10  # then a message is failed (it stays in the outbox with its last error)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -81,6 +87,11 @@ class Settings:
         if disable_lock and environment != "test":
             raise SystemExit("DIGIEDUHACK_TEST_DISABLE_JOIN_LOCK is only allowed with DIGIEDUHACK_ENV=test")
         defaults = cls()
+        smtp_url = get("SMTP_URL") or None
+        if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps"):
+            raise SystemExit(
+                "DIGIEDUHACK_SMTP_URL must look like smtp://user:password@host:587 or smtps://..."
+            )
         return cls(
             environment=environment,
             database_url=get("DATABASE_URL") or defaults.database_url,
@@ -91,4 +102,8 @@ class Settings:
             db_pool_size=int(get("DB_POOL_SIZE") or defaults.db_pool_size),
             db_pool_timeout=float(get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout),
             test_disable_join_lock=disable_lock,
+            smtp_url=smtp_url,
+            mail_from=get("MAIL_FROM") or defaults.mail_from,
+            mail_poll_seconds=float(get("MAIL_POLL_SECONDS") or defaults.mail_poll_seconds),
+            mail_max_attempts=int(get("MAIL_MAX_ATTEMPTS") or defaults.mail_max_attempts),
         )

@@ -47,7 +47,9 @@ from digieduhack.models import (
     Registration,
     RegistrationStatus,
 )
+from digieduhack.outbox import messages
 from digieduhack.registrations.services import fill_from_waitlist
+from digieduhack.settings import Settings
 from digieduhack.timezones import format_day, format_local, local_day_end, local_day_start, to_utc, zone
 from digieduhack.web import FORMAT_LABELS
 
@@ -354,7 +356,12 @@ async def copy_challenge(
 
 
 async def update_challenge(
-    db: AsyncSession, actor: Account, challenge: Challenge, data: ChallengeIn, clock: Clock
+    db: AsyncSession,
+    actor: Account,
+    challenge: Challenge,
+    data: ChallengeIn,
+    clock: Clock,
+    settings: Settings,
 ) -> Challenge:
     require_member(actor, challenge.host_id)
     require_open_edition(challenge.event, clock)
@@ -376,17 +383,20 @@ async def update_challenge(
         setattr(challenge, key, value)
     challenge.updated_at = clock.now()
     if challenge.status in (ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED):
-        # registrants must hear of a new time or place (sent by e-mail later)
-        for kind, message in _changes(before, _time_and_place(challenge)):
-            db.add(
-                ChallengeNotice(
-                    challenge_id=challenge.id,
-                    kind=kind,
-                    message=message,
-                    created_at=challenge.updated_at,
-                    created_by_id=actor.id,
-                )
+        # registrants hear of a new time or place by e-mail
+        notices = [
+            ChallengeNotice(
+                challenge_id=challenge.id,
+                kind=kind,
+                message=message,
+                created_at=challenge.updated_at,
+                created_by_id=actor.id,
             )
+            for kind, message in _changes(before, _time_and_place(challenge))
+        ]
+        db.add_all(notices)
+        await db.flush()
+        await messages.challenge_notices(db, settings, clock, challenge, notices)
     # a raised capacity goes to the waitlist first: a newcomer must not jump ahead of it
     await fill_from_waitlist(db, challenge, clock)
     await db.flush()
@@ -485,7 +495,12 @@ async def close_challenge(db: AsyncSession, actor: Account, challenge: Challenge
 
 
 async def cancel_challenge(
-    db: AsyncSession, actor: Account, challenge: Challenge, data: ChallengeCancelIn, clock: Clock
+    db: AsyncSession,
+    actor: Account,
+    challenge: Challenge,
+    data: ChallengeCancelIn,
+    clock: Clock,
+    settings: Settings,
 ) -> Challenge:
     """Cancel a challenge (draft, published or closed) with a message to its registrants."""
     require_member(actor, challenge.host_id)
@@ -500,17 +515,17 @@ async def cancel_challenge(
     challenge.status = ChallengeStatus.CANCELLED
     challenge.updated_at = challenge.cancelled_at = clock.now()
     challenge.cancellation_message = message
-    db.add(
-        ChallengeNotice(
-            challenge_id=challenge.id,
-            kind=ChallengeNoticeKind.CANCELLED,
-            message=message,
-            created_at=challenge.cancelled_at,
-            created_by_id=actor.id,
-        )
+    notice = ChallengeNotice(
+        challenge_id=challenge.id,
+        kind=ChallengeNoticeKind.CANCELLED,
+        message=message,
+        created_at=challenge.cancelled_at,
+        created_by_id=actor.id,
     )
+    db.add(notice)
     db.add(_audit(actor, "challenge.cancel", challenge, {"from": previous.value, "message": message}))
     await db.flush()
+    await messages.challenge_notices(db, settings, clock, challenge, [notice])
     return challenge
 
 

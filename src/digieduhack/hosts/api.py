@@ -73,9 +73,9 @@ async def hosts_challenges(
     responses=problems(400, 401, 403, 404, 409, 415, 422),
 )
 async def hosts_decide(
-    db: AsyncSession, me: Account, host_slug: str, data: HostDecisionIn, clock: Clock
+    db: AsyncSession, me: Account, host_slug: str, data: HostDecisionIn, clock: Clock, settings: Settings
 ) -> HostOut:
-    return HostOut.from_model(await services.decide(db, me, host_slug, data, clock))
+    return HostOut.from_model(await services.decide(db, me, host_slug, data, clock, settings))
 
 
 @post(
@@ -92,7 +92,7 @@ async def hosts_decide(
 async def invitations_create(
     db: AsyncSession, me: Account, host_slug: str, data: InvitationIn, clock: Clock, settings: Settings
 ) -> InvitationOut:
-    invitation, token = await services.invite(db, me, host_slug, data, clock)
+    invitation, token = await services.invite(db, me, host_slug, data, clock, settings)
     return InvitationOut.from_model(invitation, host_slug, services.invitation_link(settings, token))
 
 

@@ -61,10 +61,16 @@ async def host_page(
 
 @post("/hosts/{host_slug:str}/decision", guards=[organizer_only], include_in_schema=False)
 async def decision_submit(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, host_slug: str, data: Form, clock: Clock
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    me: Account,
+    host_slug: str,
+    data: Form,
+    clock: Clock,
+    settings: Settings,
 ) -> Response[Any]:
     try:
-        host = await services.decide(db, me, host_slug, parse_form(HostDecisionIn, data), clock)
+        host = await services.decide(db, me, host_slug, parse_form(HostDecisionIn, data), clock, settings)
     except FieldErrors as exc:
         return render(
             request,
@@ -108,7 +114,9 @@ async def invite_submit(
 ) -> Response[Any]:
     values = {"email": data.get("email", "")}
     try:
-        invitation, token = await services.invite(db, me, host_slug, parse_form(InvitationIn, data), clock)
+        invitation, token = await services.invite(
+            db, me, host_slug, parse_form(InvitationIn, data), clock, settings
+        )
     except FieldErrors as exc:
         return await _team_page(request, db, me, host_slug, clock, 422, values=values, errors=exc.errors)
     except Conflict as exc:

@@ -27,6 +27,7 @@ from digieduhack.models import (
     HostMember,
     HostStatus,
 )
+from digieduhack.outbox import messages
 from digieduhack.security import new_token, token_hash
 from digieduhack.settings import Settings
 
@@ -59,8 +60,11 @@ async def apply(db: AsyncSession, actor: Account, data: HostApplicationIn, clock
     return host
 
 
-async def decide(db: AsyncSession, organizer: Account, slug: str, data: HostDecisionIn, clock: Clock) -> Host:
-    """Approve or reject a pending application (a rejection says why); recorded in the audit log."""
+async def decide(
+    db: AsyncSession, organizer: Account, slug: str, data: HostDecisionIn, clock: Clock, settings: Settings
+) -> Host:
+    """Approve or reject a pending application (a rejection says why); recorded in the audit log, and told
+    by e-mail to the applicant and the host's contact address."""
     host = await get_host(db, slug)
     if host.status != HostStatus.PENDING:
         raise Conflict(f"This application was already {host.status.value}.")
@@ -80,6 +84,7 @@ async def decide(db: AsyncSession, organizer: Account, slug: str, data: HostDeci
         )
     )
     await db.flush()
+    await messages.host_decided(db, settings, clock, host)
     return host
 
 
@@ -188,9 +193,10 @@ async def _lock_own_host(db: AsyncSession, actor: Account, slug: str) -> Host:
 
 
 async def invite(
-    db: AsyncSession, actor: Account, slug: str, data: InvitationIn, clock: Clock
+    db: AsyncSession, actor: Account, slug: str, data: InvitationIn, clock: Clock, settings: Settings
 ) -> tuple[HostInvitation, str]:
-    """A new invitation and its token (returned once; the table keeps its SHA-256), valid 14 days.
+    """A new invitation and its token (returned once; the table keeps its SHA-256), valid 14 days; the link
+    is also sent by e-mail to the invited address.
 
     Inviting an e-mail that already has a pending invitation replaces it: the older link stops working.
     """
@@ -226,6 +232,17 @@ async def invite(
     db.add(_audit(actor, "host.invite", host, now, email=email, replaced=replaced or 0))
     await db.flush()
     await db.refresh(invitation, ["inviter"])
+    await messages.host_invitation(
+        db,
+        settings,
+        clock,
+        invitation_id=invitation.id,
+        email=email,
+        host=host,
+        inviter=actor,
+        link=invitation_link(settings, token),
+        expires_at=invitation.expires_at,
+    )
     return invitation, token
 
 

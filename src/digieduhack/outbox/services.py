@@ -7,15 +7,18 @@ A message kind is three templates under templates/emails/: `<kind>.subject.txt`,
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
@@ -99,3 +102,62 @@ async def enqueue(
     db.add(message)
     await db.flush()
     return message
+
+
+# --- what the organizers see: the outbox, newest first ----------------------------------------------
+class OutboxStatus(enum.StrEnum):
+    """`pending`: not sent yet, still being tried; `sent`; `failed`: given up after the last attempt."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def due(now: datetime, max_attempts: int) -> list[ColumnElement[bool]]:
+    """Messages the sender should try now."""
+    return [
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.attempts < max_attempts,
+        OutboxMessage.next_attempt_at <= now,
+    ]
+
+
+def status_of(message: OutboxMessage, max_attempts: int) -> OutboxStatus:
+    if message.sent_at is not None:
+        return OutboxStatus.SENT
+    return OutboxStatus.FAILED if message.attempts >= max_attempts else OutboxStatus.PENDING
+
+
+def _having(status: OutboxStatus, max_attempts: int) -> list[ColumnElement[bool]]:
+    if status == OutboxStatus.SENT:
+        return [OutboxMessage.sent_at.is_not(None)]
+    tried_out = OutboxMessage.attempts >= max_attempts
+    return [OutboxMessage.sent_at.is_(None), tried_out if status == OutboxStatus.FAILED else ~tried_out]
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    items: list[OutboxMessage]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+async def listing(
+    db: AsyncSession, settings: Settings, status: OutboxStatus | None, page: int, per_page: int
+) -> OutboxPage:
+    """One page of the outbox, newest first, optionally only the messages in one status."""
+    where = _having(status, settings.mail_max_attempts) if status else []
+    total = await db.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
+    rows = await db.scalars(
+        select(OutboxMessage)
+        .where(*where)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return OutboxPage(list(rows), page, per_page, total)
