@@ -1,4 +1,4 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, and the app's sender aimed at it."""
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives; the app's sender aimed at it."""
 
 from __future__ import annotations
 

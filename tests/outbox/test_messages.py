@@ -60,9 +60,8 @@ async def test_rejection_from_the_organizer_page_carries_the_reason_once_when_co
     app: Litestar, world: factories.World, client_factory: ClientFactory, smtp: SmtpServer
 ) -> None:
     alice = await client_factory(world.alice)
-    slug = (await alice.post("/api/v1/hosts", json={**APPLICATION, "contact_email": world.alice.email})).json()[
-        "slug"
-    ]
+    application = {**APPLICATION, "contact_email": world.alice.email}
+    slug = (await alice.post("/api/v1/hosts", json=application)).json()["slug"]
     olga = await client_factory(world.organizer)
 
     r = await olga.submit(
@@ -104,7 +103,7 @@ async def test_invitation_mail_carries_the_link_the_page_shows_once(
 
 async def registered(db: AsyncSession, world: factories.World) -> str:
     """A published in-person challenge of host A with alice confirmed, bob waitlisted, and a cancelled one."""
-    c = await factories.challenge(db, world.event, world.host_a, slug="maker-day", title="Maker day", capacity=1)
+    c = await factories.challenge(db, world.event, world.host_a, slug="maker-day", title="Maker day")
     await factories.registration(db, c, world.alice)
     await factories.registration(db, c, world.bob, RegistrationStatus.WAITLISTED)
     gone = await factories.account(db, "gone@example.org", "Gone")
