@@ -65,8 +65,8 @@ CHECKS = [
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
 # with the .ics files (a challenge, an event, a catalog view), the host applications, close, cancel and
-# copy, the team (invitations, leaving), editions
-OPERATIONS = 37
+# copy, the team (invitations, leaving), editions, the e-mail outbox
+OPERATIONS = 38
 
 
 @dataclass
@@ -265,6 +265,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "GET /api/v1/events/{event_slug}/roster.csv",
         "GET /api/v1/hosts",
         "POST /api/v1/hosts/{host_slug}/decision",
+        "GET /api/v1/outbox",
     }
     # and left them consistent: each challenge's counters are those of its registrations
     counted = (
