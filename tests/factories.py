@@ -67,7 +67,9 @@ async def account(
     name: str | None = None,
     is_organizer: bool = False,
     country: str | None = None,
+    verified: bool = True,
 ) -> Account:
+    """An account; its email address is verified unless `verified=False` (joining needs it)."""
     n = next(_seq)
     acc = Account(
         email=(email or f"person{n}@example.org").lower(),
@@ -78,6 +80,7 @@ async def account(
         locale="en",
         created_at=now(),
         terms_accepted_at=now(),
+        email_verified_at=now() if verified else None,
     )
     db.add(acc)
     await db.commit()
