@@ -15,6 +15,8 @@ from digieduhack.models import (
     Challenge,
     ChallengeFormat,
     ChallengeStatus,
+    EmailToken,
+    EmailTokenPurpose,
     Event,
     Host,
     HostInvitation,
@@ -193,6 +195,22 @@ async def invitation(
     db.add(inv)
     await db.commit()
     return inv, token
+
+
+async def email_token(db: AsyncSession, a: Account, purpose: EmailTokenPurpose, hours: int = 1) -> str:
+    """An unused e-mail link token of `a` (valid `hours` from now); the table keeps its SHA-256."""
+    token = new_token()
+    db.add(
+        EmailToken(
+            account_id=a.id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            created_at=now(),
+            expires_at=now() + timedelta(hours=hours),
+        )
+    )
+    await db.commit()
+    return token
 
 
 @dataclass
