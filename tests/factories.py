@@ -15,6 +15,8 @@ from digieduhack.models import (
     Challenge,
     ChallengeFormat,
     ChallengeStatus,
+    EmailToken,
+    EmailTokenPurpose,
     Event,
     Host,
     HostInvitation,
@@ -67,7 +69,9 @@ async def account(
     name: str | None = None,
     is_organizer: bool = False,
     country: str | None = None,
+    verified: bool = True,
 ) -> Account:
+    """An account; its email address is verified unless `verified=False` (joining needs it)."""
     n = next(_seq)
     acc = Account(
         email=(email or f"person{n}@example.org").lower(),
@@ -78,6 +82,7 @@ async def account(
         locale="en",
         created_at=now(),
         terms_accepted_at=now(),
+        email_verified_at=now() if verified else None,
     )
     db.add(acc)
     await db.commit()
@@ -190,6 +195,22 @@ async def invitation(
     db.add(inv)
     await db.commit()
     return inv, token
+
+
+async def email_token(db: AsyncSession, a: Account, purpose: EmailTokenPurpose, hours: int = 1) -> str:
+    """An unused e-mail link token of `a` (valid `hours` from now); the table keeps its SHA-256."""
+    token = new_token()
+    db.add(
+        EmailToken(
+            account_id=a.id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            created_at=now(),
+            expires_at=now() + timedelta(hours=hours),
+        )
+    )
+    await db.commit()
+    return token
 
 
 @dataclass

@@ -44,6 +44,7 @@ from digieduhack.models import (
     Account,
     Challenge,
     ChallengeStatus,
+    EmailTokenPurpose,
     HostMember,
     Registration,
     RegistrationStatus,
@@ -65,8 +66,9 @@ CHECKS = [
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
 # with the .ics files (a challenge, an event, a catalog view), the host applications, close, cancel and
-# copy, the team (invitations, leaving), editions, the e-mail outbox
-OPERATIONS = 38
+# copy, the team (invitations, leaving), editions, the e-mail outbox; e-mail verification (resend, verify),
+# password reset (ask, set), the profile (read, change), the data export and deleting one's account
+OPERATIONS = 46
 
 
 @dataclass
@@ -209,11 +211,20 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     # a challenge of an earlier edition, which its host can copy into the current one
     past = await factories.event(db, slug="2021", starts_on=date(2021, 11, 9), ends_on=date(2021, 11, 10))
     earlier = await factories.challenge(db, past, world.host_a, slug="fuzz-2021")
+    # the host member has not verified her address yet (so she can ask for a new link; she never joins);
+    # links to verify it and to reset another person's password
+    world.member_a.email_verified_at = None
+    db.add(world.member_a)
+    await db.commit()
+    verify = await factories.email_token(db, world.member_a, EmailTokenPurpose.VERIFY_EMAIL, hours=48)
+    carol = await factories.account(db, "carol@example.org", "Carol")
+    reset = await factories.email_token(db, carol, EmailTokenPurpose.RESET_PASSWORD)
     path_examples = {
         "slug": [own.slug, draft.slug, other.slug, earlier.slug],
         "event_slug": [world.event.slug, world.event.slug, world.event.slug, past.slug],
         "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug, world.host_a.slug],
-        "token": [token, token, token, token],
+        # an invitation's token, a verification link's, a reset link's: each operation meets its own
+        "token": [token, verify, reset, token],
         "invitation_id": [str(pending.id)] * 4,
     }
 
@@ -243,6 +254,10 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/hosts/{host_slug}/challenges": [challenge],
         "PUT /api/v1/challenges/{slug}": [challenge],
         "POST /api/v1/hosts/{host_slug}/invitations": [{"email": "dana@example.org"}],
+        "POST /api/v1/auth/password-reset/{token}": [{"password": "a new fuzz password"}],
+        "PUT /api/v1/me/profile": [
+            {"display_name": "Fuzzed", "country": "BE", "occupation": "other", "timezone": "Europe/Brussels"}
+        ],
     }
 
     started = time.monotonic()
@@ -266,6 +281,8 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "GET /api/v1/hosts",
         "POST /api/v1/hosts/{host_slug}/decision",
         "GET /api/v1/outbox",
+        # the fuzzed passwords are wrong: deleting the identities would end the run (tests/accounts does it)
+        "DELETE /api/v1/me",
     }
     # and left them consistent: each challenge's counters are those of its registrations
     counted = (

@@ -46,6 +46,9 @@ class Settings:
     # attempts per client (IP) and per email in a window of rate_limit_window seconds
     login_attempts: int = 10  # failed log-ins
     signup_attempts: int = 20
+    # password-reset requests and new verification links (each one sends an e-mail)
+    reset_attempts: int = 5
+    verify_resend_attempts: int = 3
     rate_limit_window: int = 300
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 10
@@ -99,6 +102,7 @@ class Settings:
             base_url=get("BASE_URL") or defaults.base_url,
             login_attempts=int(get("LOGIN_ATTEMPTS") or defaults.login_attempts),
             signup_attempts=int(get("SIGNUP_ATTEMPTS") or defaults.signup_attempts),
+            reset_attempts=int(get("RESET_ATTEMPTS") or defaults.reset_attempts),
             db_pool_size=int(get("DB_POOL_SIZE") or defaults.db_pool_size),
             db_pool_timeout=float(get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout),
             test_disable_join_lock=disable_lock,

@@ -30,7 +30,17 @@ def N_(message: str) -> str:
 
 # flash messages are keys, never free text: a cookie set by someone else can only pick one of these
 FLASH_MESSAGES = {
-    "signed_up": N_("Welcome! Your account is ready."),
+    "signed_up": N_(
+        "Welcome! Your account is ready. We sent you an e-mail: follow its link to confirm your address, "
+        "then you can join challenges."
+    ),
+    "email_verified": N_("Your email address is verified: you can join challenges."),
+    "verification_sent": N_("We sent you a new link: it works once, within 48 hours."),
+    "password_reset": N_(
+        "Your password is changed and you are logged out everywhere: log in with the new one."
+    ),
+    "profile_saved": N_("Profile saved."),
+    "account_deleted": N_("Your account is deleted: your registrations are cancelled and your data erased."),
     "logged_in": N_("You are logged in."),
     "logged_out": N_("You are logged out."),
     "joined": N_("You are registered. See you at the hackathon!"),

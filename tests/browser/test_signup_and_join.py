@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.models import Account, Registration, RegistrationStatus
+from digieduhack.models import Account, OutboxMessage, Registration, RegistrationStatus
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, Console, needs_chromium
 from tests.live_server import Server
@@ -44,8 +44,21 @@ async def test_newcomer_signs_up_joins_a_challenge_and_sees_it_confirmed(
     await page.get_by_label("Password").fill("a long enough password")
     await page.get_by_label("I accept the terms of participation and the privacy notice.").check()
     await page.get_by_role("button", name="Sign up").click()
-    await expect(page.get_by_role("status").first).to_have_text("Welcome! Your account is ready.")
+    await expect(page.get_by_role("status").first).to_have_text(
+        "Welcome! Your account is ready. We sent you an e-mail: follow its link to confirm your address, "
+        "then you can join challenges."
+    )
     await expect(page.get_by_role("link", name="My registrations")).to_be_visible()
+    # the link of the verification e-mail (read from the outbox: delivery by SMTP is tested on its own)
+    async with AsyncSession(db.bind) as fresh:  # a read of its own: `db` would keep its snapshot
+        text = await fresh.scalar(select(OutboxMessage.text_body).where(OutboxMessage.kind == "verify_email"))
+    link = re.search(r"https?://\S+(/verify-email/\S+)", text or "")
+    assert link is not None, text
+    await page.goto(link.group(1))
+    await page.get_by_role("button", name="Confirm my email address").click()
+    await expect(page.locator("p.flash")).to_have_text(
+        "Your email address is verified: you can join challenges."
+    )
 
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Challenges").click()
     card = page.locator("li.card").filter(has_text=challenge.title)

@@ -64,6 +64,7 @@ async def participants(db: AsyncSession, n: int) -> list[Participant]:
             locale="en",
             created_at=now,
             terms_accepted_at=now,
+            email_verified_at=now,  # joining needs a verified address
         )
         for i in range(n)
     ]

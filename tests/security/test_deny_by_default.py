@@ -41,6 +41,16 @@ PUBLIC = {
     ("POST", "/signup"),
     ("GET", "/login"),
     ("POST", "/login"),
+    # e-mailed single-use links (verify the address, choose a new password) and asking for a reset link
+    ("POST", "/api/v1/auth/verify-email/{token:str}"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/{token:str}"),
+    ("GET", "/verify-email/{token:str}"),
+    ("POST", "/verify-email/{token:str}"),
+    ("GET", "/password-reset"),
+    ("POST", "/password-reset"),
+    ("GET", "/password-reset/{token:str}"),
+    ("POST", "/password-reset/{token:str}"),
     # static files and the OpenAPI document and its docs page (the routers are public as a whole)
     ("GET", "/static/{file_path:path}"),
     ("HEAD", "/static/{file_path:path}"),
@@ -131,6 +141,9 @@ async def test_public_handlers_answer_the_anonymous(
     values = await path_values(db, world)
     expected = {
         "/schema/{path:str}": 404,  # the only document kinds served are the JSON one and the docs page
+        # an invitation's token is no e-mail link token: the page says the link is not valid
+        "/verify-email/{token:str}": 404,
+        "/password-reset/{token:str}": 404,
     }
     for method, template, handler in endpoints(app):
         if not handler.opt.get("public") or method != "GET":

@@ -2,15 +2,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, delete, get, post, put
 from litestar.openapi import ResponseSpec
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.accounts import services
+from digieduhack.accounts import privacy, services
 from digieduhack.accounts.auth import PUBLIC, session_cookie
-from digieduhack.accounts.schemas import AccountOut, CsrfOut, LoginIn, SignupIn
+from digieduhack.accounts.schemas import (
+    AccountOut,
+    CsrfOut,
+    ExportOut,
+    LoginIn,
+    MessageOut,
+    PasswordConfirmIn,
+    PasswordResetIn,
+    PasswordResetRequestIn,
+    ProfileIn,
+    ProfileOut,
+    SignupIn,
+)
 from digieduhack.clock import Clock
 from digieduhack.errors import problems
 from digieduhack.models import Account
@@ -102,4 +114,139 @@ async def me_(me: Account) -> AccountOut:
     return AccountOut.from_model(me)
 
 
-handlers = [csrf, signup, login, logout, me_]
+@post(
+    "/me/verify-email",
+    tags=["accounts"],
+    status_code=HTTP_202_ACCEPTED,
+    summary="Send a new link to verify my email address",
+    responses=problems(401, 403, 409, 429),
+)
+async def verification_resend(
+    db: AsyncSession, me: Account, limiter: RateLimiter, settings: Settings, clock: Clock
+) -> MessageOut:
+    detail = await services.resend_verification(db, me, limiter=limiter, settings=settings, clock=clock)
+    return MessageOut(detail)
+
+
+@post(
+    "/auth/verify-email/{token:str}",
+    opt=PUBLIC,
+    tags=["accounts"],
+    status_code=200,
+    summary="Verify an email address with the link's token (single use, 48 hours)",
+    responses=problems(403, 404, 410),
+)
+async def verify_email(db: AsyncSession, token: str, clock: Clock) -> MessageOut:
+    await services.verify_email(db, token, clock=clock)
+    return MessageOut("Your email address is verified: you can join challenges.")
+
+
+@post(
+    "/auth/password-reset",
+    opt=PUBLIC,
+    tags=["accounts"],
+    status_code=HTTP_202_ACCEPTED,
+    summary="Ask for a link to choose a new password (the same answer whether or not the email is known)",
+    responses=problems(400, 403, 415, 429),
+)
+async def password_reset_request(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    data: PasswordResetRequestIn,
+    limiter: RateLimiter,
+    settings: Settings,
+    clock: Clock,
+) -> MessageOut:
+    detail = await services.request_password_reset(
+        db, data, limiter=limiter, settings=settings, clock=clock, client=client_of(request)
+    )
+    return MessageOut(detail)
+
+
+@post(
+    "/auth/password-reset/{token:str}",
+    opt=PUBLIC,
+    tags=["accounts"],
+    status_code=200,
+    summary="Choose a new password with the link's token (single use, 1 hour); ends every session",
+    responses=problems(400, 403, 404, 410, 415, 422),
+)
+async def password_reset(
+    db: AsyncSession,
+    token: str,
+    data: PasswordResetIn,
+    passwords: Passwords,
+    settings: Settings,
+    clock: Clock,
+) -> Response[MessageOut]:
+    await services.reset_password(db, token, data, passwords=passwords, clock=clock)
+    return Response(
+        MessageOut("Your password is changed and you are logged out everywhere: log in with the new one."),
+        cookies=[session_cookie(settings, None)],
+    )
+
+
+@get("/me/profile", tags=["accounts"], summary="My profile", responses=problems(401))
+async def profile(db: AsyncSession, me: Account) -> ProfileOut:
+    return ProfileOut.from_model(await db.get_one(Account, me.id))
+
+
+@put(
+    "/me/profile",
+    tags=["accounts"],
+    summary="Change my profile",
+    responses=problems(400, 401, 403, 415, 422),
+)
+async def profile_update(db: AsyncSession, me: Account, data: ProfileIn, clock: Clock) -> ProfileOut:
+    return ProfileOut.from_model(await services.update_profile(db, me, data, clock=clock))
+
+
+@get(
+    "/me/export",
+    tags=["accounts"],
+    summary="Everything held about me, as a JSON download",
+    responses=problems(401),
+)
+async def export(db: AsyncSession, me: Account, clock: Clock) -> Response[ExportOut]:
+    return Response(
+        await privacy.export_data(db, me, clock),
+        headers={"content-disposition": 'attachment; filename="digieduhack-my-data.json"'},
+    )
+
+
+@delete(
+    "/me",
+    tags=["accounts"],
+    summary="Delete my account (password in the body): registrations cancelled, personal data erased",
+    responses=problems(400, 401, 403, 409, 422, 429) | {204: ResponseSpec(None, description="Deleted")},
+)
+async def delete_me(
+    db: AsyncSession,
+    me: Account,
+    data: PasswordConfirmIn,
+    passwords: Passwords,
+    limiter: RateLimiter,
+    settings: Settings,
+    clock: Clock,
+) -> Response[None]:
+    await privacy.delete_account(
+        db, me, data, passwords=passwords, limiter=limiter, settings=settings, clock=clock
+    )
+    return Response(None, status_code=204, cookies=[session_cookie(settings, None)])
+
+
+handlers = [
+    csrf,
+    signup,
+    login,
+    logout,
+    me_,
+    verification_resend,
+    verify_email,
+    password_reset_request,
+    password_reset,
+    profile,
+    profile_update,
+    export,
+    delete_me,
+]

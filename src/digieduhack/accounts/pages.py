@@ -2,22 +2,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.accounts import services
+from digieduhack.accounts import privacy, services
 from digieduhack.accounts.api import client_of
 from digieduhack.accounts.auth import PUBLIC, browser_zone, session_cookie
-from digieduhack.accounts.schemas import LoginIn, SignupIn, TimezoneIn
+from digieduhack.accounts.schemas import (
+    LoginIn,
+    PasswordConfirmIn,
+    PasswordResetIn,
+    PasswordResetRequestIn,
+    ProfileIn,
+    SignupIn,
+    TimezoneIn,
+)
 from digieduhack.clock import Clock
 from digieduhack.errors import DomainError, FieldErrors
-from digieduhack.models import Account
+from digieduhack.models import Account, EmailTokenPurpose, Occupation
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.timezones import zone_names
-from digieduhack.web import parse_form, redirect, render, safe_next
+from digieduhack.web import N_, parse_form, redirect, render, safe_next
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -143,7 +152,221 @@ async def timezone_submit(
     return redirect("/me/timezone", "timezone_saved")
 
 
+def _errors(exc: DomainError) -> dict[str, str]:
+    return exc.errors if isinstance(exc, FieldErrors) else {"__all__": exc.detail}
+
+
+def _form_again(
+    request: Request[Any, Any, Any], template: str, values: dict[str, Any], exc: DomainError, **context: Any
+) -> Response[Any]:
+    """The form again, each message next to its field (a password is never sent back)."""
+    values = {k: v for k, v in values.items() if k != "password"}
+    return render(
+        request,
+        template,
+        {"values": values, "errors": _errors(exc), **context},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+# --- verifying the e-mail address ---------------------------------------------------------------
+@get("/verify-email/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def verify_email_form(
+    request: Request[Any, Any, Any], db: AsyncSession, token: str, clock: Clock
+) -> Response[Any]:
+    # a button to press, not a change on GET: mail scanners follow links
+    await services.check_link(db, token, EmailTokenPurpose.VERIFY_EMAIL, clock)
+    return render(request, "accounts/verify_email.html", {"token": token})
+
+
+@post("/verify-email/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def verify_email_submit(db: AsyncSession, token: str, clock: Clock) -> Response[Any]:
+    await services.verify_email(db, token, clock=clock)
+    return redirect("/", "email_verified")
+
+
+@get("/me/verify-email", include_in_schema=False)
+async def verification_page(request: Request[Any, Any, Any], me: Account) -> Response[Any]:
+    return render(request, "accounts/verification.html")
+
+
+@post("/me/verify-email", include_in_schema=False)
+async def verification_resend(
+    db: AsyncSession, me: Account, limiter: RateLimiter, settings: Settings, clock: Clock
+) -> Response[Any]:
+    await services.resend_verification(db, me, limiter=limiter, settings=settings, clock=clock)
+    return redirect("/me/verify-email", "verification_sent")
+
+
+# --- password reset ---------------------------------------------------------------------------------
+@get("/password-reset", opt=PUBLIC, include_in_schema=False)
+async def reset_request_form(request: Request[Any, Any, Any]) -> Response[Any]:
+    return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}})
+
+
+@post("/password-reset", opt=PUBLIC, include_in_schema=False)
+async def reset_request_submit(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    data: Form,
+    limiter: RateLimiter,
+    settings: Settings,
+    clock: Clock,
+) -> Response[Any]:
+    try:
+        answer = await services.request_password_reset(
+            db,
+            parse_form(PasswordResetRequestIn, data),
+            limiter=limiter,
+            settings=settings,
+            clock=clock,
+            client=client_of(request),
+        )
+    except DomainError as exc:
+        return _form_again(request, "accounts/reset_request.html", data, exc)
+    return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "answer": answer})
+
+
+@get("/password-reset/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def reset_form(
+    request: Request[Any, Any, Any], db: AsyncSession, token: str, clock: Clock
+) -> Response[Any]:
+    await services.check_link(db, token, EmailTokenPurpose.RESET_PASSWORD, clock)
+    return render(request, "accounts/reset.html", {"token": token, "values": {}, "errors": {}})
+
+
+@post("/password-reset/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def reset_submit(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    token: str,
+    data: Form,
+    passwords: Passwords,
+    settings: Settings,
+    clock: Clock,
+) -> Response[Any]:
+    try:
+        new = parse_form(PasswordResetIn, data)
+    except FieldErrors as exc:
+        return _form_again(request, "accounts/reset.html", data, exc, token=token)
+    await services.reset_password(db, token, new, passwords=passwords, clock=clock)
+    response = redirect("/login", "password_reset")
+    response.set_cookie(session_cookie(settings, None))
+    return response
+
+
+# --- profile ------------------------------------------------------------------------------------------
+OCCUPATION_LABELS = {
+    Occupation.STUDENT: N_("Student"),
+    Occupation.TEACHER: N_("Teacher"),
+    Occupation.DEVELOPER: N_("Developer"),
+    Occupation.DESIGNER: N_("Designer"),
+    Occupation.RESEARCHER: N_("Researcher"),
+    Occupation.OTHER: N_("Other"),
+}
+CODER_CHOICES = [("", N_("Prefer not to say")), ("true", N_("I code")), ("false", N_("I don't code"))]
+
+
+def _profile_values(a: Account) -> dict[str, Any]:
+    return {
+        "display_name": a.display_name,
+        "country": a.country or "",
+        "occupation": a.occupation.value if a.occupation else "",
+        "is_coder": "" if a.is_coder is None else str(a.is_coder).lower(),
+        "locale": a.locale,
+        "contact_consent": a.contact_consent_at is not None,
+    }
+
+
+def _profile_page(
+    request: Request[Any, Any, Any],
+    me: Account,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response[Any]:
+    context = {
+        "values": values,
+        "errors": errors,
+        "account": me,
+        "countries": [("", N_("Not given")), *services.country_choices()],
+        "occupations": [("", N_("Not given")), *((o.value, label) for o, label in OCCUPATION_LABELS.items())],
+        "coder_choices": CODER_CHOICES,
+        "locales": [("en", "English")],
+    }
+    return render(request, "accounts/profile.html", context, status_code=status)
+
+
+@get("/me/profile", include_in_schema=False)
+async def profile_form(request: Request[Any, Any, Any], db: AsyncSession, me: Account) -> Response[Any]:
+    return _profile_page(request, me, _profile_values(await db.get_one(Account, me.id)), {})
+
+
+@post("/me/profile", include_in_schema=False)
+async def profile_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, data: Form, clock: Clock
+) -> Response[Any]:
+    # the zone is chosen on its own page (/me/timezone): this form keeps it as it is
+    form = {**data, "timezone": me.timezone or ""}
+    try:
+        profile = parse_form(ProfileIn, form)
+        if form.get("is_coder") not in ("true", "false"):  # "Prefer not to say"
+            profile = msgspec.structs.replace(profile, is_coder=None)
+        await services.update_profile(db, me, profile, clock=clock)
+    except FieldErrors as exc:
+        return _profile_page(request, me, data, exc.errors, status=422)
+    return redirect("/me/profile", "profile_saved")
+
+
+# --- deleting the account -------------------------------------------------------------------------
+@get("/me/delete", include_in_schema=False)
+async def delete_form(request: Request[Any, Any, Any], me: Account) -> Response[Any]:
+    return render(request, "accounts/delete.html", {"values": {}, "errors": {}})
+
+
+@post("/me/delete", include_in_schema=False)
+async def delete_submit(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    me: Account,
+    data: Form,
+    passwords: Passwords,
+    limiter: RateLimiter,
+    settings: Settings,
+    clock: Clock,
+) -> Response[Any]:
+    try:
+        await privacy.delete_account(
+            db,
+            me,
+            parse_form(PasswordConfirmIn, data),
+            passwords=passwords,
+            limiter=limiter,
+            settings=settings,
+            clock=clock,
+        )
+    except DomainError as exc:
+        await db.rollback()  # nothing of a refused deletion is kept
+        return _form_again(request, "accounts/delete.html", {}, exc)
+    response = redirect("/", "account_deleted")
+    response.set_cookie(session_cookie(settings, None))
+    return response
+
+
 handlers = [
+    verify_email_form,
+    verify_email_submit,
+    verification_page,
+    verification_resend,
+    reset_request_form,
+    reset_request_submit,
+    reset_form,
+    reset_submit,
+    profile_form,
+    profile_submit,
+    delete_form,
+    delete_submit,
     signup_form,
     signup_submit,
     login_form,

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from digieduhack.accounts.services import require_verified_email
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, NotFound
 from digieduhack.events.services import require_open_edition
@@ -65,6 +66,7 @@ async def join(
     db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings
 ) -> Registration:
     """Confirmed while there is room, waitlisted when full; a second join is refused."""
+    require_verified_email(actor)
     challenge = await lock_challenge(db, slug, settings)
     require_open_edition(challenge.event, clock)
     require_open(challenge, challenge.event, clock)
