@@ -29,6 +29,7 @@ from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors, problems
 from digieduhack.events.services import current_event, get_event, open_edition
 from digieduhack.models import Account, Audience, Challenge, ChallengeFormat, Event, HostKind
+from digieduhack.settings import Settings
 
 _SCHEMA_KEYS = ("type", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern")
 
@@ -175,11 +176,13 @@ async def challenges_copy(db: AsyncSession, me: Account, slug: str, clock: Clock
     responses=problems(400, 401, 403, 404, 409, 415, 422),
 )
 async def challenges_update(
-    db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock
+    db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock, settings: Settings
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
     return ChallengeOut.from_model(
-        await services.update_challenge(db, me, challenge, data, clock), clock.now(), show_meeting=True
+        await services.update_challenge(db, me, challenge, data, clock, settings),
+        clock.now(),
+        show_meeting=True,
     )
 
 

@@ -29,6 +29,7 @@ from digieduhack.events.services import (
 )
 from digieduhack.models import Account, Challenge, Event, Host, RegistrationStatus
 from digieduhack.registrations.services import my_registration_for, waitlist_position
+from digieduhack.settings import Settings
 from digieduhack.timezones import babel_locale, language_name, zone_names, zones_of_country
 from digieduhack.web import (
     AUDIENCE_LABELS,
@@ -272,12 +273,18 @@ async def edit_challenge_form(
 
 @post("/challenges/{slug:str}/edit", include_in_schema=False)
 async def edit_challenge_submit(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, data: Form, clock: Clock
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    data: Form,
+    clock: Clock,
+    settings: Settings,
 ) -> Response[Any]:
     challenge = await services.get_own_challenge(db, me, slug)
     data = compact_rows(data, "agenda")
     try:
-        await services.update_challenge(db, me, challenge, parse_form(ChallengeIn, data), clock)
+        await services.update_challenge(db, me, challenge, parse_form(ChallengeIn, data), clock, settings)
     except FieldErrors as exc:  # raised before anything was changed
         ctx = _form_context(challenge.event, data, exc.errors, host=challenge.host, challenge=challenge)
         return render(request, "challenges/form.html", ctx, status_code=422)

@@ -48,6 +48,7 @@ from digieduhack.models import (
     RegistrationStatus,
 )
 from digieduhack.registrations.services import fill_from_waitlist
+from digieduhack.settings import Settings
 from digieduhack.timezones import format_day, format_local, local_day_end, local_day_start, to_utc, zone
 from digieduhack.web import FORMAT_LABELS
 
@@ -354,7 +355,12 @@ async def copy_challenge(
 
 
 async def update_challenge(
-    db: AsyncSession, actor: Account, challenge: Challenge, data: ChallengeIn, clock: Clock
+    db: AsyncSession,
+    actor: Account,
+    challenge: Challenge,
+    data: ChallengeIn,
+    clock: Clock,
+    settings: Settings,
 ) -> Challenge:
     require_member(actor, challenge.host_id)
     require_open_edition(challenge.event, clock)
@@ -388,7 +394,7 @@ async def update_challenge(
                 )
             )
     # a raised capacity goes to the waitlist first: a newcomer must not jump ahead of it
-    await fill_from_waitlist(db, challenge, clock)
+    await fill_from_waitlist(db, challenge, clock, settings)
     await db.flush()
     return challenge
 
