@@ -77,8 +77,8 @@ async def test_the_message_names_every_challenge_held_under_a_higher_limit(
     assert (r.status_code, r.json()["detail"]) == (
         409,
         f"DigiEduHack {YEAR} lets each participant hold 2 challenges: you hold 'Open textbooks' and "
-        "'Robots'. You can move here from one of them in one step: your place there goes to the next person on its "
-        "waitlist.",
+        "'Robots'. You can move here from one of them in one step: your place there goes to the next "
+        "person on its waitlist.",
     )
 
 
