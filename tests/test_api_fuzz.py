@@ -65,8 +65,9 @@ CHECKS = [
 # operations that end (or replace) the caller's session when they succeed: log in again afterwards
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
 # with the .ics files (a challenge, an event, a catalog view), the host applications, close, cancel and
-# copy, the team (invitations, leaving), editions
-OPERATIONS = 37
+# copy, the team (invitations, leaving), editions, moving a registration, the host's roster with promote
+# and remove
+OPERATIONS = 41
 
 
 @dataclass
@@ -200,6 +201,10 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     )
     other = await factories.challenge(db, world.event, world.host_b, slug="fuzz-other", capacity=None)
     await factories.registration(db, own, world.alice)
+    # someone waiting although a place is free: host A's member can promote or remove them
+    waiting = await factories.registration(
+        db, own, await factories.account(db, "wendy@example.org"), RegistrationStatus.WAITLISTED
+    )
     # the team: alice is also a member of host B, so that she can leave it (its other member stays); she
     # holds an invitation to host A; host A (the host member's) has a pending invitation to withdraw
     db.add(HostMember(host_id=world.host_b.id, account_id=world.alice.id, created_at=factories.now()))
@@ -215,6 +220,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "host_slug": [world.host_a.slug, world.host_b.slug, world.host_a.slug, world.host_a.slug],
         "token": [token, token, token, token],
         "invitation_id": [str(pending.id)] * 4,
+        "registration_id": [str(waiting.id)] * 4,
     }
 
     # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these
@@ -243,6 +249,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/hosts/{host_slug}/challenges": [challenge],
         "PUT /api/v1/challenges/{slug}": [challenge],
         "POST /api/v1/hosts/{host_slug}/invitations": [{"email": "dana@example.org"}],
+        "POST /api/v1/challenges/{slug}/registration/move": [{"from_challenge": own.slug}],
     }
 
     started = time.monotonic()
@@ -265,6 +272,11 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "GET /api/v1/events/{event_slug}/roster.csv",
         "GET /api/v1/hosts",
         "POST /api/v1/hosts/{host_slug}/decision",
+        # their rows are used up by operations that run before them (alice's registration cancelled by
+        # DELETE .../registration, wendy removed by DELETE .../registrations/{id}); tests/registrations
+        # covers their successes
+        "POST /api/v1/challenges/{slug}/registration/move",
+        "POST /api/v1/challenges/{slug}/registrations/{registration_id}/promote",
     }
     # and left them consistent: each challenge's counters are those of its registrations
     counted = (

@@ -37,6 +37,9 @@ PUBLIC = {
     ("GET", "/api/v1/hosts/{host_slug:str}/challenges"),
     ("GET", "/hosts/{host_slug:str}"),
     ("GET", "/invitations/{token:str}"),
+    # the withdraw link of a registration e-mail: the signed token is the authorisation
+    ("GET", "/registrations/withdraw/{token:str}"),
+    ("POST", "/registrations/withdraw/{token:str}"),
     ("GET", "/signup"),
     ("POST", "/signup"),
     ("GET", "/login"),
@@ -65,6 +68,7 @@ async def path_values(db: AsyncSession, world: factories.World) -> dict[str, str
         "event_slug": world.event.slug,
         "token": token,
         "invitation_id": str(invitation.id),
+        "registration_id": "1",
         "file_path": "css/app.css",
         "path": "openapi.yaml",
     }
@@ -131,6 +135,7 @@ async def test_public_handlers_answer_the_anonymous(
     values = await path_values(db, world)
     expected = {
         "/schema/{path:str}": 404,  # the only document kinds served are the JSON one and the docs page
+        "/registrations/withdraw/{token:str}": 404,  # an invitation's token is no signed withdraw token
     }
     for method, template, handler in endpoints(app):
         if not handler.opt.get("public") or method != "GET":
