@@ -18,6 +18,7 @@ from digieduhack.models import (
     EmailToken,
     EmailTokenPurpose,
     Event,
+    EventParticipation,
     Host,
     HostInvitation,
     HostKind,
@@ -161,13 +162,23 @@ async def challenge(
 async def registration(
     db: AsyncSession, c: Challenge, a: Account, status: RegistrationStatus = RegistrationStatus.CONFIRMED
 ) -> Registration:
-    """A registration with the challenge's counters kept right, as the service would."""
+    """A registration with the challenge's counters and the participant's count of challenges held in the
+    event kept right, as the service would (beyond the event's limit, the database refuses it)."""
     r = Registration(challenge_id=c.id, account_id=a.id, status=status, created_at=now(), updated_at=now())
     db.add(r)
     if status == RegistrationStatus.CONFIRMED:
         c.confirmed_count += 1
     elif status == RegistrationStatus.WAITLISTED:
         c.waitlisted_count += 1
+    if status != RegistrationStatus.CANCELLED:
+        ev = await db.get(Event, c.event_id)
+        assert ev is not None
+        part = await db.get(EventParticipation, (c.event_id, a.id))
+        if part is None:
+            part = EventParticipation(event_id=c.event_id, account_id=a.id, held=0)
+            db.add(part)
+        part.held += 1
+        part.max_held = ev.max_challenges_per_participant
     await db.commit()
     return r
 

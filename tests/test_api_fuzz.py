@@ -67,8 +67,9 @@ CHECKS = [
 SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/signup"}
 # with the .ics files (a challenge, an event, a catalog view), the host applications, close, cancel and
 # copy, the team (invitations, leaving), editions, the e-mail outbox; e-mail verification (resend, verify),
-# password reset (ask, set), the profile (read, change), the data export and deleting one's account
-OPERATIONS = 46
+# password reset (ask, set), the profile (read, change), the data export and deleting one's account; moving a
+# registration, the host's roster with promote and remove
+OPERATIONS = 50
 
 
 @dataclass
@@ -202,6 +203,10 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     )
     other = await factories.challenge(db, world.event, world.host_b, slug="fuzz-other", capacity=None)
     await factories.registration(db, own, world.alice)
+    # someone waiting although a place is free: host A's member can promote or remove them
+    waiting = await factories.registration(
+        db, own, await factories.account(db, "wendy@example.org"), RegistrationStatus.WAITLISTED
+    )
     # the team: alice is also a member of host B, so that she can leave it (its other member stays); she
     # holds an invitation to host A; host A (the host member's) has a pending invitation to withdraw
     db.add(HostMember(host_id=world.host_b.id, account_id=world.alice.id, created_at=factories.now()))
@@ -226,6 +231,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         # an invitation's token, a verification link's, a reset link's: each operation meets its own
         "token": [token, verify, reset, token],
         "invitation_id": [str(pending.id)] * 4,
+        "registration_id": [str(waiting.id)] * 4,
     }
 
     # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these
@@ -258,6 +264,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "PUT /api/v1/me/profile": [
             {"display_name": "Fuzzed", "country": "BE", "occupation": "other", "timezone": "Europe/Brussels"}
         ],
+        "POST /api/v1/challenges/{slug}/registration/move": [{"from_challenge": own.slug}],
     }
 
     started = time.monotonic()
@@ -283,6 +290,11 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "GET /api/v1/outbox",
         # the fuzzed passwords are wrong: deleting the identities would end the run (tests/accounts does it)
         "DELETE /api/v1/me",
+        # their rows are used up by operations that run before them (alice's registration cancelled by
+        # DELETE .../registration, wendy removed by DELETE .../registrations/{id}); tests/registrations
+        # covers their successes
+        "POST /api/v1/challenges/{slug}/registration/move",
+        "POST /api/v1/challenges/{slug}/registrations/{registration_id}/promote",
     }
     # and left them consistent: each challenge's counters are those of its registrations
     counted = (

@@ -1,8 +1,10 @@
-"""Passwords (argon2, off the event loop), session tokens and throttling."""
+"""Passwords (argon2, off the event loop), session tokens, signed link tokens and throttling."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import math
 import secrets
 import threading
@@ -43,6 +45,25 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _mac(secret: str, purpose: str, value: str) -> str:
+    digest = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def sign(secret: str, purpose: str, value: str) -> str:
+    """A token for a link that carries `value` (no dot in it), e.g. "42.<HMAC-SHA256 of purpose and 42>":
+    only the holder of the secret can make one, and one made for a purpose is good for no other."""
+    return f"{value}.{_mac(secret, purpose, value)}"
+
+
+def unsign(secret: str, purpose: str, token: str) -> str | None:
+    """The value a token made by sign() carries, or None when it was not made with this secret and purpose."""
+    value, dot, mac = token.rpartition(".")
+    if not dot or not value or len(token) > 200:
+        return None
+    return value if hmac.compare_digest(mac.encode(), _mac(secret, purpose, value).encode()) else None
 
 
 class RateLimiter:

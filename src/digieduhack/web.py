@@ -49,6 +49,8 @@ FLASH_MESSAGES = {
     ),
     "cancelled": N_("Your registration is cancelled."),
     "already_joined": N_("You are already registered for this challenge."),
+    "participant_promoted": N_("Promoted: the person has a place now and was told by e-mail."),
+    "participant_removed": N_("Removed: the person was told by e-mail; a freed place went to the waitlist."),
     "challenge_created": N_("Challenge saved as a draft. Publish it when it is ready."),
     "challenge_saved": N_("Changes saved."),
     "challenge_published": N_("Challenge published: participants can now find and join it."),

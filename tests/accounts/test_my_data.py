@@ -57,6 +57,7 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
     c1 = await factories.challenge(db, world.event, world.host_b, slug="robots", title="Robots in class")
     c2 = await factories.challenge(db, world.event, world.host_b, slug="maps", title="Maps for all")
     db.add(HostMember(host_id=world.host_b.id, account_id=world.alice.id, created_at=factories.now()))
+    world.event.max_challenges_per_participant = None  # she holds two challenges of the edition
     await db.commit()
     alice = await client_factory(world.alice)
     assert (await alice.post("/api/v1/challenges/robots/registration")).status_code == 201
@@ -105,7 +106,11 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
             )
         )
         member = await s.scalar(select(HostMember).where(HostMember.account_id == a.id))
-        [message] = await s.scalars(select(OutboxMessage).where(OutboxMessage.to_address == a.email))
+        messages = list(
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.to_address == a.email).order_by(OutboxMessage.id)
+            )
+        )
         audit = list(
             await s.scalars(
                 select(AuditEntry)
@@ -114,6 +119,12 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
             )
         )
     assert member is not None
+    assert [m.kind for m in messages] == [
+        "registration_confirmed",
+        "registration_confirmed",
+        "registration_cancelled",
+        "reset_password",
+    ]
     assert data == {
         "exported_at": data["exported_at"],
         "account": {
@@ -155,15 +166,17 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
             {"host_slug": "nairobi-circle", "host_name": "Nairobi Circle", "since": iso(member.created_at)}
         ],
         "sessions": 2,
+        # her registrations' e-mails (joined, joined, withdrew) and the reset link
         "messages": [
             {
-                "kind": "reset_password",
+                "kind": m.kind,
                 "to_address": "alice@example.org",
-                "subject": "Choose a new password for DigiEduHack",
-                "text_body": message.text_body,
-                "created_at": iso(message.created_at),
+                "subject": m.subject,
+                "text_body": m.text_body,
+                "created_at": iso(m.created_at),
                 "sent_at": None,
             }
+            for m in messages
         ],
         "audit_entries": [
             {
@@ -182,6 +195,8 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
 async def test_api_delete_cancels_registrations_moves_the_waitlist_and_erases_personal_data(
     app: Litestar, db: AsyncSession, anon: Client, client_factory: ClientFactory, world: factories.World
 ) -> None:
+    world.event.max_challenges_per_participant = None  # Alice and Carol hold two challenges each
+    await db.commit()
     full = await factories.challenge(db, world.event, world.host_a, capacity=1)
     other = await factories.challenge(db, world.event, world.host_a, capacity=1)
     carol = await factories.account(db, "carol@example.org", "Carol")

@@ -44,7 +44,7 @@ async def many(world: factories.World, db: AsyncSession) -> None:
             status=ChallengeStatus.CLOSED if n % 5 == 4 else ChallengeStatus.PUBLISHED,
         )
         if n % 3 == 0:
-            await factories.registration(db, c, world.alice)
+            await factories.registration(db, c, await factories.account(db))
     await factories.challenge(db, world.event, world.host_a, status=ChallengeStatus.DRAFT)
     await factories.challenge(db, world.event, world.host_a, status=ChallengeStatus.CANCELLED)
 

@@ -117,7 +117,7 @@ async def shelf(world: factories.World, db: AsyncSession) -> Shelf:
     )
     # places taken: maths has one of two left, leitura is full
     await factories.registration(db, maths, world.alice)
-    await factories.registration(db, leitura, world.alice)
+    await factories.registration(db, leitura, await factories.account(db))
     await factories.registration(db, leitura, world.bob)
     # never listed in this edition's catalog, whatever the filters: a draft, a cancelled one, another edition
     await described(
@@ -639,7 +639,7 @@ async def test_catalog_costs_the_same_number_of_queries_for_3_or_30_challenges(
         while made < total:
             host = world.host_a if made % 2 else world.host_b
             c = await factories.challenge(db, world.event, host, start_hour=8 + made % 10)
-            await factories.registration(db, c, world.bob)
+            await factories.registration(db, c, await factories.account(db))
             made += 1
         counts[total] = [
             await queries_for(app, client, url) for url in CATALOG_URLS for client in (anon, logged_in)

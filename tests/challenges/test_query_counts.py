@@ -49,7 +49,7 @@ async def add_challenges(db: AsyncSession, world: factories.World, n: int) -> No
     for i in range(n):
         c = await factories.challenge(db, world.event, world.host_b, start_hour=8 + i % 10)
         await with_labels_and_agenda(db, c)
-        await factories.registration(db, c, world.bob)
+        await factories.registration(db, c, await factories.account(db))
 
 
 async def add_registrations(db: AsyncSession, busy: Challenge, n: int) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.models import Challenge, Registration, RegistrationStatus
+from digieduhack.models import Challenge, OutboxMessage, Registration, RegistrationStatus
 from tests import factories
 from tests.concurrency.conftest import Participant, Server, auth_headers, burst, participants
 from tests.conftest import BACKEND
@@ -60,9 +60,10 @@ def server_errors(responses: list[httpx.Response]) -> list[str]:
 async def test_simultaneous_joins_fill_capacity_exactly_and_queue_the_rest_without_gaps(
     server: Server, db: AsyncSession, world: factories.World
 ) -> None:
-    people = await participants(db, RACERS)
-    by_account = {p.account.id: p for p in people}
     for trial in range(TRIALS):
+        # new people each trial: the edition lets each of them hold one challenge
+        people = await participants(db, RACERS)
+        by_account = {p.account.id: p for p in people}
         challenge = await factories.challenge(db, world.event, world.host_a, capacity=CAPACITY)
         log_from = server.log_size()
 
@@ -93,6 +94,17 @@ async def test_simultaneous_joins_fill_capacity_exactly_and_queue_the_rest_witho
         answered = {(b["id"], p.account.id, b["status"]) for b, p in zip(bodies, people, strict=True)}
         assert answered == committed
         assert {b["id"]: b["waitlist_position"] for b in bodies if b["status"] == "waitlisted"} == rank
+        # one e-mail per registration, of its kind, written with it
+        sent = Counter(
+            await db.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(
+                        [f"reg:{r.id}:registration_{r.status.value}" for r in registrations]
+                    )
+                )
+            )
+        )
+        assert len(sent) == RACERS and set(sent.values()) == {1}, f"trial {trial}"
         log = server.log(log_from)
         assert "database is locked" not in log
         assert "Traceback" not in log, log
@@ -107,9 +119,9 @@ async def test_without_the_challenge_lock_the_same_race_overbooks(
     unlocked_server: Server, db: AsyncSession, world: factories.World
 ) -> None:
     """The control: proves the race above is real, i.e. the first test would catch a missing lock."""
-    people = await participants(db, RACERS)
     confirmed_per_trial = []
     for _ in range(CONTROL_TRIALS):
+        people = await participants(db, RACERS)  # new people each trial (one challenge each per edition)
         challenge = await factories.challenge(db, world.event, world.host_a, capacity=CAPACITY)
         await burst(unlocked_server, "POST", registration_url(challenge), people)
         registrations = await rows(db, challenge)

@@ -57,7 +57,9 @@ async def test_smtp_down_loses_nothing_and_every_message_arrives_once_when_it_is
     sender = sender_for(app, smtp)  # the server is not started: nothing listens on its port
 
     # changes keep happening while SMTP is down
-    assert (await hanne.put(f"/api/v1/challenges/{slug}", json=api_body(**NEW_TIME))).status_code == 200
+    assert (
+        await hanne.put(f"/api/v1/challenges/{slug}", json=api_body(**NEW_TIME, capacity=24))
+    ).status_code == 200
     done = await sender.deliver_due()
     assert (done.sent, done.failed) == (0, 25)
     r = await hanne.post(f"/api/v1/challenges/{slug}/cancel", json={"message": "Our building is closed."})

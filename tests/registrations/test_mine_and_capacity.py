@@ -36,6 +36,7 @@ async def test_my_registrations_lists_exactly_mine_with_status_and_position(
     world: factories.World, db: AsyncSession, app: Litestar, client_factory: ClientFactory
 ) -> None:
     ev, host = world.event, world.host_a
+    ev.max_challenges_per_participant = None  # several challenges each
     carol = await factories.account(db, "carol@example.org", "Carol Participant")
     confirmed = await factories.challenge(db, ev, host, title="Confirmed one", capacity=5)
     waitlisted = await factories.challenge(db, ev, host, title="Waitlisted one", capacity=1)

@@ -38,6 +38,7 @@ async def test_rosters_hold_exactly_the_registrations_of_the_event_or_challenge(
     world: factories.World, db: AsyncSession, app: Litestar, client_factory: ClientFactory, prefix: str
 ) -> None:
     carol = await factories.account(db, "carol@example.org", "Carol Participant")  # no country
+    world.event.max_challenges_per_participant = None  # Bob holds two challenges
     # created Zeta first: the roster is ordered by challenge title, then by registration
     zeta = await factories.challenge(db, world.event, world.host_b, title="Zeta robots", capacity=1)
     alpha = await factories.challenge(db, world.event, world.host_a, title='Alpha, "quoted" data', capacity=5)

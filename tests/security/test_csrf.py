@@ -48,6 +48,7 @@ async def arrange(db: AsyncSession, world: factories.World) -> tuple[Challenge, 
         "event_slug": world.event.slug,
         "token": token,
         "invitation_id": str(invitation.id),
+        "registration_id": "1",
     }
     return draft, values
 

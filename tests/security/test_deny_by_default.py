@@ -37,6 +37,9 @@ PUBLIC = {
     ("GET", "/api/v1/hosts/{host_slug:str}/challenges"),
     ("GET", "/hosts/{host_slug:str}"),
     ("GET", "/invitations/{token:str}"),
+    # the withdraw link of a registration e-mail: the signed token is the authorisation
+    ("GET", "/registrations/withdraw/{token:str}"),
+    ("POST", "/registrations/withdraw/{token:str}"),
     ("GET", "/signup"),
     ("POST", "/signup"),
     ("GET", "/login"),
@@ -75,6 +78,7 @@ async def path_values(db: AsyncSession, world: factories.World) -> dict[str, str
         "event_slug": world.event.slug,
         "token": token,
         "invitation_id": str(invitation.id),
+        "registration_id": "1",
         "file_path": "css/app.css",
         "path": "openapi.yaml",
     }
@@ -144,6 +148,7 @@ async def test_public_handlers_answer_the_anonymous(
         # an invitation's token is no e-mail link token: the page says the link is not valid
         "/verify-email/{token:str}": 404,
         "/password-reset/{token:str}": 404,
+        "/registrations/withdraw/{token:str}": 404,  # an invitation's token is no signed withdraw token
     }
     for method, template, handler in endpoints(app):
         if not handler.opt.get("public") or method != "GET":

@@ -179,8 +179,11 @@ async def challenges_update(
     db: AsyncSession, me: Account, slug: str, data: ChallengeIn, clock: Clock, settings: Settings
 ) -> ChallengeOut:
     challenge = await services.get_own_challenge(db, me, slug)
-    challenge = await services.update_challenge(db, me, challenge, data, clock, settings)
-    return ChallengeOut.from_model(challenge, clock.now(), show_meeting=True)
+    return ChallengeOut.from_model(
+        await services.update_challenge(db, me, challenge, data, clock, settings),
+        clock.now(),
+        show_meeting=True,
+    )
 
 
 @post(

@@ -398,7 +398,7 @@ async def update_challenge(
         await db.flush()
         await messages.challenge_notices(db, settings, clock, challenge, notices)
     # a raised capacity goes to the waitlist first: a newcomer must not jump ahead of it
-    await fill_from_waitlist(db, challenge, clock)
+    await fill_from_waitlist(db, challenge, clock, settings)
     await db.flush()
     return challenge
 

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import delete, get, post
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
 from digieduhack.errors import problems
 from digieduhack.models import Account
-from digieduhack.registrations import services
-from digieduhack.registrations.schemas import RegistrationOut
+from digieduhack.registrations import services, waitlist
+from digieduhack.registrations.schemas import MoveIn, ParticipantOut, RegistrationOut
 from digieduhack.settings import Settings
+
+RegistrationId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The registration's id")]
 
 
 @post(
@@ -17,12 +22,30 @@ from digieduhack.settings import Settings
     tags=["registrations"],
     status_code=HTTP_201_CREATED,
     summary="Join a challenge: confirmed while there is room, waitlisted when it is full",
+    description="Refused (409) beyond the edition's limit of challenges per participant: the problem "
+    "names the challenges held; `POST .../registration/move` then leaves one of them and joins this one "
+    "in one step.",
     responses=problems(400, 401, 403, 404, 409),
 )
 async def registration_join(
     db: AsyncSession, me: Account, slug: str, clock: Clock, settings: Settings
 ) -> RegistrationOut:
     reg = await services.join(db, me, slug, clock=clock, settings=settings)
+    return RegistrationOut.from_model(reg, await services.waitlist_position(db, reg))
+
+
+@post(
+    "/challenges/{slug:str}/registration/move",
+    tags=["registrations"],
+    status_code=HTTP_201_CREATED,
+    summary="Move here: leave `from_challenge` and join this challenge in one step (or change nothing)",
+    description="The place left goes to the next person on the other challenge's waitlist.",
+    responses=problems(400, 401, 403, 404, 409, 415, 422),
+)
+async def registration_move(
+    db: AsyncSession, me: Account, slug: str, data: MoveIn, clock: Clock, settings: Settings
+) -> RegistrationOut:
+    reg = await services.move(db, me, slug, data, clock=clock, settings=settings)
     return RegistrationOut.from_model(reg, await services.waitlist_position(db, reg))
 
 
@@ -48,4 +71,59 @@ async def registrations_mine(db: AsyncSession, me: Account) -> list[Registration
     return [RegistrationOut.from_model(r, pos) for r, pos in await services.my_registrations(db, me)]
 
 
-handlers = [registration_join, registration_cancel, registrations_mine]
+@get(
+    "/challenges/{slug:str}/registrations",
+    tags=["registrations"],
+    summary="A challenge's participants: the confirmed, then the waitlist in order (its host, organizers)",
+    responses=problems(400, 401, 403, 404),
+)
+async def challenge_registrations(db: AsyncSession, me: Account, slug: str) -> list[ParticipantOut]:
+    _, roster = await waitlist.participants(db, me, slug)
+    return [ParticipantOut.from_model(r, pos) for r, pos in roster]
+
+
+@post(
+    "/challenges/{slug:str}/registrations/{registration_id:int}/promote",
+    tags=["registrations"],
+    status_code=HTTP_200_OK,
+    summary="Give a free place to a waiting person (host members); 409 when no place is free",
+    responses=problems(400, 401, 403, 404, 409),
+)
+async def registration_promote(
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    registration_id: RegistrationId,
+    clock: Clock,
+    settings: Settings,
+) -> ParticipantOut:
+    reg = await waitlist.promote_by_host(db, me, slug, registration_id, clock=clock, settings=settings)
+    return ParticipantOut.from_model(reg, None)
+
+
+@delete(
+    "/challenges/{slug:str}/registrations/{registration_id:int}",
+    tags=["registrations"],
+    summary="Remove a confirmed or waiting person (host members); a freed place goes to the waitlist",
+    responses=problems(400, 401, 403, 404, 409),
+)
+async def registration_remove(
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    registration_id: RegistrationId,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    await waitlist.remove_by_host(db, me, slug, registration_id, clock=clock, settings=settings)
+
+
+handlers = [
+    registration_join,
+    registration_move,
+    registration_cancel,
+    registrations_mine,
+    challenge_registrations,
+    registration_promote,
+    registration_remove,
+]

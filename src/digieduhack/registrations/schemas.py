@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 from digieduhack.models import Registration, RegistrationStatus
+
+
+class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Leave one challenge and join another of the same edition, in one step."""
+
+    from_challenge: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=90, description="slug of the challenge you leave")
+    ]
 
 
 class RegistrationOut(msgspec.Struct):
@@ -26,4 +35,26 @@ class RegistrationOut(msgspec.Struct):
             waitlist_position=position,
             created_at=r.created_at,
             cancelled_at=r.cancelled_at,
+        )
+
+
+class ParticipantOut(msgspec.Struct):
+    """A row of a challenge's roster, for its host: the confirmed, then the waitlist in order."""
+
+    id: int
+    name: str
+    email: str
+    status: RegistrationStatus
+    waitlist_position: int | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, r: Registration, position: int | None) -> ParticipantOut:
+        return cls(
+            id=r.id,
+            name=r.account.display_name,
+            email=r.account.email,
+            status=r.status,
+            waitlist_position=position,
+            created_at=r.created_at,
         )
