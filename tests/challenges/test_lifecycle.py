@@ -17,6 +17,8 @@ from digieduhack.models import (
     ChallengeNotice,
     ChallengeNoticeKind,
     ChallengeStatus,
+    OutboxMessage,
+    RegistrationStatus,
 )
 from tests import factories
 from tests.challenges.helpers import (
@@ -26,6 +28,7 @@ from tests.challenges.helpers import (
     count,
     fetch_all,
     form_data,
+    registrations_of,
     text_of,
     visible_text,
 )
@@ -203,9 +206,42 @@ async def test_host_cancels_on_the_page_the_message_is_shown_and_the_challenge_l
             world.member_a.id,
             "challenge.cancel",
             f"challenge:{c.slug}",
-            {"from": "published", "message": message},
+            {"from": "published", "message": message, "registrations_ended": 1},
         )
     ]
+
+
+async def test_cancelling_ends_every_registration_and_frees_the_participants_for_another_challenge(
+    world: factories.World, db: AsyncSession, app: Litestar, client_factory: ClientFactory
+) -> None:
+    c = await factories.challenge(db, world.event, world.host_a, capacity=1)
+    other = await factories.challenge(db, world.event, world.host_b)
+    await factories.registration(db, c, world.alice)
+    await factories.registration(db, c, world.bob, RegistrationStatus.WAITLISTED)
+    host, bob = await client_factory(world.member_a), await client_factory(world.bob)
+    # one challenge per participant in this edition: bob holds his place on the waitlist
+    refused = await bob.post(f"/api/v1/challenges/{other.slug}/registration")
+    assert refused.status_code == 409
+
+    r = await host.post(f"/api/v1/challenges/{c.slug}/cancel", json={"message": MESSAGE})
+
+    assert r.status_code == 200, r.text
+    assert await registrations_of(app, c.id) == [
+        ("alice@example.org", RegistrationStatus.CANCELLED),
+        ("bob@example.org", RegistrationStatus.CANCELLED),
+    ]
+    row = await challenge_row(app, c.slug)
+    assert (row.confirmed_count, row.waitlisted_count) == (0, 0)
+    # each was told once, by the cancellation message, not by a second "registration cancelled"
+    kinds = await fetch_all(
+        app, select(OutboxMessage.to_address, OutboxMessage.kind).order_by(OutboxMessage.id)
+    )
+    assert sorted(kinds) == [
+        ("alice@example.org", "challenge_cancelled"),
+        ("bob@example.org", "challenge_cancelled"),
+    ]
+    joined = await bob.post(f"/api/v1/challenges/{other.slug}/registration")
+    assert (joined.status_code, joined.json()["status"]) == (201, "confirmed")
 
 
 async def test_a_cancelled_challenge_can_be_neither_joined_nor_edited_nor_cancelled_again(
@@ -257,7 +293,7 @@ async def test_a_draft_or_a_closed_challenge_can_be_cancelled(
 
     assert (response.status_code, response.json()["status"]) == (200, "cancelled")
     assert [(action, details) for _, action, _, details in await audit(app)] == [
-        ("challenge.cancel", {"from": status.value, "message": MESSAGE})
+        ("challenge.cancel", {"from": status.value, "message": MESSAGE, "registrations_ended": 0})
     ]
 
 

@@ -48,7 +48,7 @@ from digieduhack.models import (
     RegistrationStatus,
 )
 from digieduhack.outbox import messages
-from digieduhack.registrations.services import fill_from_waitlist
+from digieduhack.registrations.services import end_all, fill_from_waitlist
 from digieduhack.settings import Settings
 from digieduhack.timezones import format_day, format_local, local_day_end, local_day_start, to_utc, zone
 from digieduhack.web import FORMAT_LABELS
@@ -462,8 +462,9 @@ def _changes(old: _TimeAndPlace, new: _TimeAndPlace) -> list[tuple[ChallengeNoti
 
 
 async def _lock_status(db: AsyncSession, challenge: Challenge) -> None:
-    """Read the status again under a row lock: a concurrent close or cancel must not be overwritten."""
-    await db.refresh(challenge, ["status"], with_for_update=True)
+    """Read the status (and the kept counts) again under a row lock: a concurrent close or cancel must not
+    be overwritten, nor a join that committed since the row was read."""
+    await db.refresh(challenge, ["status", "confirmed_count", "waitlisted_count"], with_for_update=True)
 
 
 def _audit(actor: Account, action: str, challenge: Challenge, details: dict[str, Any]) -> AuditEntry:
@@ -523,9 +524,13 @@ async def cancel_challenge(
         created_by_id=actor.id,
     )
     db.add(notice)
-    db.add(_audit(actor, "challenge.cancel", challenge, {"from": previous.value, "message": message}))
     await db.flush()
+    # tell every registrant, then end their registrations: they are free to join another challenge
     await messages.challenge_notices(db, settings, clock, challenge, [notice])
+    ended = await end_all(db, challenge, clock)
+    details = {"from": previous.value, "message": message, "registrations_ended": ended}
+    db.add(_audit(actor, "challenge.cancel", challenge, details))
+    await db.flush()
     return challenge
 
 

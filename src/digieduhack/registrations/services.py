@@ -374,6 +374,27 @@ async def end(
     reg.challenge = challenge
 
 
+async def end_all(db: AsyncSession, challenge: Challenge, clock: Clock) -> int:
+    """End every active registration of a challenge being cancelled (its row locked by the caller) and
+    count them out of what each participant holds, so they can join another challenge. No e-mail per
+    registration: the cancellation message already went to each of them. Returns how many ended."""
+    regs = list(
+        await db.scalars(
+            select(Registration)
+            .where(Registration.challenge_id == challenge.id, Registration.status.in_(ACTIVE))
+            .order_by(Registration.id)
+        )
+    )
+    now = clock.now()
+    for reg in regs:
+        reg.status = RegistrationStatus.CANCELLED
+        reg.cancelled_at = reg.updated_at = now
+        change_held(await participation(db, challenge.event, reg.account_id), challenge.event, -1)
+    challenge.confirmed_count = challenge.waitlisted_count = 0
+    await db.flush()
+    return len(regs)
+
+
 async def fill_from_waitlist(
     db: AsyncSession, challenge: Challenge, clock: Clock, settings: Settings
 ) -> None:
