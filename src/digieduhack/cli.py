@@ -32,7 +32,7 @@ from digieduhack.models import (
 )
 from digieduhack.outbox.sender import Sender
 from digieduhack.registrations import services as registrations
-from digieduhack.security import Passwords
+from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import ROOT, Settings
 
 SEED_FILE = ROOT / "seeds" / "demo.json"
@@ -197,7 +197,9 @@ async def _registration(
         )
     )
     if existing is None:
-        await registrations.join(db, account, r["challenge"], clock=clock, settings=settings)
+        await registrations.join(
+            db, account, r["challenge"], clock=clock, settings=settings, limiter=RateLimiter()
+        )
 
 
 async def send_mail(settings: Settings, once: bool) -> str:

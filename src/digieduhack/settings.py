@@ -46,6 +46,8 @@ class Settings:
     # attempts per client (IP) and per email in a window of rate_limit_window seconds
     login_attempts: int = 10  # failed log-ins
     signup_attempts: int = 20
+    # joins, moves and withdrawals per account (not per client: a classroom joins from one address)
+    join_attempts: int = 30
     # password-reset requests and new verification links (each one sends an e-mail)
     reset_attempts: int = 5
     verify_resend_attempts: int = 3
@@ -102,6 +104,7 @@ class Settings:
             base_url=get("BASE_URL") or defaults.base_url,
             login_attempts=int(get("LOGIN_ATTEMPTS") or defaults.login_attempts),
             signup_attempts=int(get("SIGNUP_ATTEMPTS") or defaults.signup_attempts),
+            join_attempts=int(get("JOIN_ATTEMPTS") or defaults.join_attempts),
             reset_attempts=int(get("RESET_ATTEMPTS") or defaults.reset_attempts),
             db_pool_size=int(get("DB_POOL_SIZE") or defaults.db_pool_size),
             db_pool_timeout=float(get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout),

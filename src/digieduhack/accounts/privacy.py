@@ -169,7 +169,7 @@ async def delete_account(
     )
     # past editions are archives: their registrations stay as they were, held by the anonymised row
     for slug in [r.challenge.slug for r in active if not is_past(r.challenge.event, now)]:
-        await registrations.cancel(db, account, slug, clock=clock, settings=settings)
+        await registrations.cancel(db, account, slug, clock=clock, settings=settings, limiter=None)
     for slug in host_slugs:
         await hosts.leave(db, account, slug, clock)
     row = await db.get_one(Account, account.id, populate_existing=True)

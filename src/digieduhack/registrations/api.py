@@ -12,6 +12,7 @@ from digieduhack.errors import problems
 from digieduhack.models import Account
 from digieduhack.registrations import services, waitlist
 from digieduhack.registrations.schemas import MoveIn, ParticipantOut, RegistrationOut
+from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 
 RegistrationId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The registration's id")]
@@ -25,12 +26,17 @@ RegistrationId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The r
     description="Refused (409) beyond the edition's limit of challenges per participant: the problem "
     "names the challenges held; `POST .../registration/move` then leaves one of them and joins this one "
     "in one step.",
-    responses=problems(400, 401, 403, 404, 409),
+    responses=problems(400, 401, 403, 404, 409, 429),
 )
 async def registration_join(
-    db: AsyncSession, me: Account, slug: str, clock: Clock, settings: Settings
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> RegistrationOut:
-    reg = await services.join(db, me, slug, clock=clock, settings=settings)
+    reg = await services.join(db, me, slug, clock=clock, settings=settings, limiter=limiter)
     return RegistrationOut.from_model(reg, await services.waitlist_position(db, reg))
 
 
@@ -40,12 +46,18 @@ async def registration_join(
     status_code=HTTP_201_CREATED,
     summary="Move here: leave `from_challenge` and join this challenge in one step (or change nothing)",
     description="The place left goes to the next person on the other challenge's waitlist.",
-    responses=problems(400, 401, 403, 404, 409, 415, 422),
+    responses=problems(400, 401, 403, 404, 409, 415, 422, 429),
 )
 async def registration_move(
-    db: AsyncSession, me: Account, slug: str, data: MoveIn, clock: Clock, settings: Settings
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    data: MoveIn,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> RegistrationOut:
-    reg = await services.move(db, me, slug, data, clock=clock, settings=settings)
+    reg = await services.move(db, me, slug, data, clock=clock, settings=settings, limiter=limiter)
     return RegistrationOut.from_model(reg, await services.waitlist_position(db, reg))
 
 
@@ -53,12 +65,17 @@ async def registration_move(
     "/challenges/{slug:str}/registration",
     tags=["registrations"],
     summary="Cancel my registration",
-    responses=problems(400, 401, 403, 404, 409),
+    responses=problems(400, 401, 403, 404, 409, 429),
 )
 async def registration_cancel(
-    db: AsyncSession, me: Account, slug: str, clock: Clock, settings: Settings
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> None:
-    await services.cancel(db, me, slug, clock=clock, settings=settings)
+    await services.cancel(db, me, slug, clock=clock, settings=settings, limiter=limiter)
 
 
 @get(

@@ -14,6 +14,7 @@ from digieduhack.models import Account, RegistrationStatus
 from digieduhack.registrations import services, waitlist
 from digieduhack.registrations.api import RegistrationId
 from digieduhack.registrations.schemas import MoveIn
+from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.web import parse_form, redirect, render
 
@@ -32,9 +33,10 @@ async def join_submit(
     slug: str,
     clock: Clock,
     settings: Settings,
+    limiter: RateLimiter,
 ) -> Response[Any]:
     try:
-        reg = await services.join(db, me, slug, clock=clock, settings=settings)
+        reg = await services.join(db, me, slug, clock=clock, settings=settings, limiter=limiter)
     except services.AlreadyRegistered:
         return redirect(f"/challenges/{slug}", "already_joined")
     except services.LimitReached as exc:
@@ -46,17 +48,30 @@ async def join_submit(
 
 @post("/challenges/{slug:str}/move", include_in_schema=False)
 async def move_submit(
-    db: AsyncSession, me: Account, slug: str, data: Form, clock: Clock, settings: Settings
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    data: Form,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> Response[Any]:
-    reg = await services.move(db, me, slug, parse_form(MoveIn, data), clock=clock, settings=settings)
+    reg = await services.move(
+        db, me, slug, parse_form(MoveIn, data), clock=clock, settings=settings, limiter=limiter
+    )
     return _joined(slug, reg.status)
 
 
 @post("/challenges/{slug:str}/cancel", include_in_schema=False)
 async def cancel_submit(
-    db: AsyncSession, me: Account, slug: str, clock: Clock, settings: Settings
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> Response[Any]:
-    await services.cancel(db, me, slug, clock=clock, settings=settings)
+    await services.cancel(db, me, slug, clock=clock, settings=settings, limiter=limiter)
     return redirect(f"/challenges/{slug}", "cancelled")
 
 

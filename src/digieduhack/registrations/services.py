@@ -36,7 +36,7 @@ from digieduhack.models import (
 )
 from digieduhack.outbox.services import Attachment, enqueue
 from digieduhack.registrations.schemas import MoveIn
-from digieduhack.security import sign, unsign
+from digieduhack.security import RateLimiter, sign, unsign
 from digieduhack.settings import Settings
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
@@ -305,11 +305,18 @@ async def promote(
     )
 
 
+def count_change(limiter: RateLimiter, settings: Settings, actor: Account) -> None:
+    """Joins, moves and withdrawals of one account share a budget (settings.join_attempts per
+    rate_limit_window): over it, 429 with Retry-After before anything is read or locked."""
+    limiter.hit(f"registration:account:{actor.id}", settings.join_attempts, settings.rate_limit_window)
+
+
 async def join(
-    db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings
+    db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings, limiter: RateLimiter
 ) -> Registration:
     """Confirmed while there is room, waitlisted when full; a second join, or one beyond the event's
     limit, is refused."""
+    count_change(limiter, settings, actor)
     require_verified_email(actor)
     challenge = await lock_challenge(db, slug, settings)
     require_open_edition(challenge.event, clock)
@@ -323,11 +330,19 @@ async def join(
 
 
 async def move(
-    db: AsyncSession, actor: Account, slug: str, data: MoveIn, *, clock: Clock, settings: Settings
+    db: AsyncSession,
+    actor: Account,
+    slug: str,
+    data: MoveIn,
+    *,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> Registration:
     """Leave `data.from_challenge` and join `slug` in one transaction, or change nothing."""
     if data.from_challenge == slug:
         raise field_error("from_challenge", "Choose another challenge than the one you move to.")
+    count_change(limiter, settings, actor)
     require_verified_email(actor)
     new, old = await lock_challenges(db, [slug, data.from_challenge], settings)
     require_open_edition(new.event, clock)
@@ -345,9 +360,18 @@ async def move(
 
 
 async def cancel(
-    db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings
+    db: AsyncSession,
+    actor: Account,
+    slug: str,
+    *,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter | None,
 ) -> Registration:
-    """Cancel the actor's registration; a freed place goes to the first person on the waitlist."""
+    """Cancel the actor's registration; a freed place goes to the first person on the waitlist.
+    `limiter`: the actor's budget of changes; None when it is not their click (their account is deleted)."""
+    if limiter is not None:
+        count_change(limiter, settings, actor)
     challenge = await lock_challenge(db, slug, settings)
     require_open_edition(challenge.event, clock)
     reg = await active_registration(db, actor.id, challenge.id)
