@@ -14,6 +14,7 @@ from playwright.async_api import Page, async_playwright
 
 from digieduhack.settings import ROOT, Settings
 from tests.live_server import Server, start_server, stop_server
+from tests.smtp_server import SmtpServer, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,11 +35,22 @@ needs_chromium = pytest.mark.skipif(
 
 
 @pytest.fixture
-def live_server(settings: Settings, app: Litestar, tmp_path: Path) -> Iterator[Server]:
+def mail() -> Iterator[SmtpServer]:
+    """A real SMTP server the live server delivers its e-mail to (its sender polls every 0.2 s)."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(settings: Settings, app: Litestar, tmp_path: Path, mail: SmtpServer) -> Iterator[Server]:
     """uvicorn on a free port, on the database the `app` fixture has just emptied; stopped after the test.
 
     Arrange rows with the `db` fixture (committed) before the browser asks for them."""
-    server = start_server(settings, tmp_path / "uvicorn.log")
+    server = start_server(
+        settings, tmp_path / "uvicorn.log", DIGIEDUHACK_SMTP_URL=mail.url, DIGIEDUHACK_MAIL_POLL_SECONDS="0.2"
+    )
     yield server
     stop_server(server)
 
