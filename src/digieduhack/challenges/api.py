@@ -27,7 +27,7 @@ from digieduhack.challenges.schemas import (
 )
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors, problems
-from digieduhack.events.services import current_event, get_event, open_edition
+from digieduhack.events.services import find_event, list_events, open_edition
 from digieduhack.models import Account, Audience, Challenge, ChallengeFormat, Event, HostKind
 from digieduhack.settings import Settings
 
@@ -84,7 +84,8 @@ class BadParameters(FieldErrors):
 
 
 async def catalog_event(db: AsyncSession, query: CatalogQuery, clock: Clock) -> Event:
-    return await get_event(db, query.event) if query.event else await current_event(db, clock)
+    """The edition a catalog view shows: the one named by `event`, else the current one (one query)."""
+    return find_event(await list_events(db), query.event, clock.now())
 
 
 @get(

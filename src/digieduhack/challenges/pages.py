@@ -14,14 +14,12 @@ from digieduhack.accounts import auth
 from digieduhack.accounts.auth import PUBLIC
 from digieduhack.accounts.pages import Form
 from digieduhack.challenges import services
-from digieduhack.challenges.api import (
-    catalog_event,
-)
 from digieduhack.challenges.schemas import MAX_AGENDA, CatalogQuery, ChallengeCancelIn, ChallengeIn
 from digieduhack.clock import Clock
 from digieduhack.errors import FieldErrors
 from digieduhack.events.services import (
     current_event,
+    find_event,
     is_past,
     list_events,
     open_edition,
@@ -72,14 +70,15 @@ async def catalog_page(
     """The catalog with the API's filters; a bad parameter is left out and named (status 400)."""
     # the same query parameters as the API, documented there (challenges/api.py challenges_index)
     query, errors = CatalogQuery.parse(request.query_params)
-    ev = await catalog_event(db, query, clock)
+    events = await list_events(db)  # the edition picker's, and where the view's edition is found
+    ev = find_event(events, query.event, clock.now())
     # the cards show labels, not agendas
     result = await services.catalog(db, ev, query, request.app.state.settings.page_size, agenda=False)
     facets = await services.catalog_facets(db, ev)
     context = {
         "event": ev,
         "result": result,
-        "events": await list_events(db),
+        "events": events,
         "query": query,
         "errors": errors,
         "labels": FILTER_LABELS,

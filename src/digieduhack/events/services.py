@@ -62,12 +62,22 @@ def pick_current(events: list[Event], now: datetime) -> Event | None:
     return max(events, key=lambda e: (e.starts_on, e.id), default=None)
 
 
+def find_event(events: list[Event], slug: str | None, now: datetime) -> Event:
+    """Among `events`, the one named `slug`, or the current one when no slug is given (see pick_current)."""
+    if slug is not None:
+        for event in events:
+            if event.slug == slug:
+                return event
+        raise unknown_event(slug)
+    current = pick_current(events, now)
+    if current is None:
+        raise NotFound("No event has been set up yet.")
+    return current
+
+
 async def current_event(db: AsyncSession, clock: Clock) -> Event:
     """The edition shown by default (see pick_current); editions are few, one a year."""
-    event = pick_current(await list_events(db), clock.now())
-    if event is None:
-        raise NotFound("No event has been set up yet.")
-    return event
+    return find_event(await list_events(db), None, clock.now())
 
 
 async def open_edition(db: AsyncSession, clock: Clock) -> Event:
@@ -84,8 +94,12 @@ async def open_edition(db: AsyncSession, clock: Clock) -> Event:
 async def get_event(db: AsyncSession, slug: str) -> Event:
     event = await db.scalar(select(Event).where(Event.slug == slug))
     if event is None:
-        raise NotFound(f"There is no event '{slug}'.")
+        raise unknown_event(slug)
     return event
+
+
+def unknown_event(slug: str) -> NotFound:
+    return NotFound(f"There is no event '{slug}'.")
 
 
 # --- organizers set editions up ---------------------------------------------------------------------
