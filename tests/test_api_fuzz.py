@@ -42,12 +42,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digieduhack.app import create_app
 from digieduhack.models import (
     Account,
+    ApiToken,
     Challenge,
     ChallengeStatus,
     EmailTokenPurpose,
     HostMember,
+    Question,
+    QuestionKind,
     Registration,
     RegistrationStatus,
+    Team,
+    TeamMember,
+    TokenScope,
 )
 from digieduhack.settings import Settings
 from tests import factories
@@ -68,8 +74,10 @@ SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST
 # with the .ics files (a challenge, an event, a catalog view), the host applications, close, cancel and
 # copy, the team (invitations, leaving), editions, the e-mail outbox; e-mail verification (resend, verify),
 # password reset (ask, set), the profile (read, change), the data export and deleting one's account; moving a
-# registration, the host's roster with promote and remove
-OPERATIONS = 50
+# registration, the host's roster with promote and remove; a challenge's questions (list, add, change,
+# delete); rosters of an event, a host and a challenge in CSV, XLSX and JSON; teams (list, create, show, renew
+# the code, invite, leave, join); the audit trail; API tokens (list, create, revoke)
+OPERATIONS = 72
 
 
 @dataclass
@@ -199,12 +207,32 @@ def run_schemathesis(
 async def test_api_answers_fuzzed_requests_without_server_errors_and_as_documented(
     settings: Settings, db: AsyncSession, world: factories.World
 ) -> None:
-    own = await factories.challenge(db, world.event, world.host_a, slug="fuzz-open", capacity=2)
+    own = await factories.challenge(db, world.event, world.host_a, slug="fuzz-open", capacity=3)
     draft = await factories.challenge(
         db, world.event, world.host_a, slug="fuzz-draft", status=ChallengeStatus.DRAFT
     )
     other = await factories.challenge(db, world.event, world.host_b, slug="fuzz-other", capacity=None)
     await factories.registration(db, own, world.alice)
+    # a team of bob's that alice joins with its code, after she has created (and left) one of her own: the
+    # team operations run in that order (list, create, show, renew, invite, leave, join); hers gets the
+    # next id
+    await factories.registration(db, own, world.bob)
+    base_team = Team(
+        challenge_id=own.id,
+        name="Fuzz base",
+        code="FUZZBASE",
+        member_count=1,
+        created_by_id=world.bob.id,
+        created_at=factories.now(),
+    )
+    db.add(base_team)
+    await db.flush()
+    db.add(
+        TeamMember(
+            team_id=base_team.id, account_id=world.bob.id, challenge_id=own.id, joined_at=factories.now()
+        )
+    )
+    await db.commit()
     # someone waiting although a place is free: host A's member can promote or remove them
     waiting = await factories.registration(
         db, own, await factories.account(db, "wendy@example.org"), RegistrationStatus.WAITLISTED
@@ -226,6 +254,35 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
     verify = await factories.email_token(db, world.member_a, EmailTokenPurpose.VERIFY_EMAIL, hours=48)
     carol = await factories.account(db, "carol@example.org", "Carol")
     reset = await factories.email_token(db, carol, EmailTokenPurpose.RESET_PASSWORD)
+    # two questions of the open challenge (not required, so joins pass without answers): one can be deleted,
+    # the other still changed whichever runs first
+    questions = [
+        Question(
+            challenge_id=own.id,
+            position=n,
+            kind=QuestionKind.SHORT_TEXT,
+            prompt=f"Question {n}",
+            required=False,
+            options=[],
+            created_at=factories.now(),
+        )
+        for n in (1, 2)
+    ]
+    db.add_all(questions)
+    await db.commit()
+    # an API token of the host member's, which she can revoke
+    db.add(
+        ApiToken(
+            account_id=world.member_a.id,
+            name="fuzz",
+            scope=TokenScope.READ,
+            token_hash="0" * 64,
+            prefix="deh_000000",
+            created_at=factories.now(),
+        )
+    )
+    await db.commit()
+    api_token = await db.scalar(select(ApiToken.id))
     path_examples = {
         "slug": [own.slug, draft.slug, other.slug, earlier.slug],
         "event_slug": [world.event.slug, world.event.slug, world.event.slug, past.slug],
@@ -234,6 +291,9 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "token": [token, verify, reset, token],
         "invitation_id": [str(pending.id)] * 4,
         "registration_id": [str(waiting.id)] * 4,
+        "question_id": [str(q.id) for q in questions] * 2,
+        "token_id": [str(api_token)] * 4,
+        "team_id": [str(base_team.id + 1)] + [str(base_team.id)] * 3,
     }
 
     # fuzzed credentials rarely pass, nor do fuzzed challenges often fall within the event's dates: these
@@ -267,6 +327,14 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
             {"display_name": "Fuzzed", "country": "BE", "occupation": "other", "timezone": "Europe/Brussels"}
         ],
         "POST /api/v1/challenges/{slug}/registration/move": [{"from_challenge": own.slug}],
+        "POST /api/v1/me/tokens": [{"name": "Fuzzed token", "scope": "read"}],
+        "POST /api/v1/challenges/{slug}/questions": [{"prompt": "Your school?", "kind": "short_text"}],
+        "PUT /api/v1/challenges/{slug}/questions/{question_id}": [
+            {"prompt": "Which tools?", "kind": "multiple_choice", "options": ["Pen", "Laptop"]}
+        ],
+        "POST /api/v1/challenges/{slug}/teams": [{"name": "Fuzzed team"}],
+        "POST /api/v1/challenges/{slug}/teams/{team_id}/invitations": [{"email": "dana@example.org"}],
+        "POST /api/v1/teams/join": [{"code": base_team.code}],
     }
 
     started = time.monotonic()
@@ -287,9 +355,12 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/events",
         "PUT /api/v1/events/{event_slug}",
         "GET /api/v1/events/{event_slug}/roster.csv",
+        "GET /api/v1/events/{event_slug}/roster.xlsx",
+        "GET /api/v1/events/{event_slug}/roster.json",
         "GET /api/v1/hosts",
         "POST /api/v1/hosts/{host_slug}/decision",
         "GET /api/v1/outbox",
+        "GET /api/v1/audit",
         # the fuzzed passwords are wrong: deleting the identities would end the run (tests/accounts does it)
         "DELETE /api/v1/me",
         # their rows are used up by operations that run before them (alice's registration cancelled by

@@ -29,11 +29,14 @@ from digieduhack.accounts import api as accounts_api
 from digieduhack.accounts import pages as accounts_pages
 from digieduhack.accounts.auth import (
     PUBLIC,
+    CsrfUnlessBearer,
     SessionAuthMiddleware,
     current_user,
     deny_by_default,
     viewer_zone,
 )
+from digieduhack.audit import api as audit_api
+from digieduhack.audit import pages as audit_pages
 from digieduhack.challenges import api as challenges_api
 from digieduhack.challenges import calendar_routes as challenges_calendar
 from digieduhack.challenges import pages as challenges_pages
@@ -49,12 +52,16 @@ from digieduhack.models import Account
 from digieduhack.outbox import api as outbox_api
 from digieduhack.outbox import pages as outbox_pages
 from digieduhack.outbox.sender import Running, Sender
+from digieduhack.questions import api as questions_api
+from digieduhack.questions import pages as questions_pages
 from digieduhack.registrations import api as registrations_api
 from digieduhack.registrations import pages as registrations_pages
 from digieduhack.rosters import api as rosters_api
 from digieduhack.rosters import pages as rosters_pages
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
+from digieduhack.teams import api as teams_api
+from digieduhack.teams import pages as teams_pages
 from digieduhack.timezones import format_local, format_range, in_viewer_zone, language_name, utc_offset
 from digieduhack.web import FORMAT_LABELS, N_, render_markdown
 
@@ -175,6 +182,7 @@ def make_template_engine(settings: Settings) -> JinjaTemplateEngine:
     env.filters["markdown"] = render_markdown
     env.filters["local_range"] = format_range
     env.globals["in_viewer_zone"] = in_viewer_zone
+    env.tests["startingwith"] = lambda value, prefix: str(value).startswith(prefix)
     env.globals["availability"] = partial(availability, t=translations)
     return JinjaTemplateEngine.from_environment(env)
 
@@ -203,11 +211,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *accounts_api.handlers,
             *events_api.handlers,
             *hosts_api.handlers,
+            # before the challenges: the fuzz test (tests/test_api_fuzz.py) runs the operations in this
+            # order, and cancelling a challenge or a registration would end the teams it works on
+            *teams_api.handlers,
             *challenges_api.handlers,
             *challenges_calendar.api_handlers,
             *registrations_api.handlers,
+            *questions_api.handlers,
             *rosters_api.handlers,
             *outbox_api.handlers,
+            *audit_api.handlers,
         ],
         exception_handlers=API_HANDLERS,
     )
@@ -221,9 +234,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *challenges_schedule.handlers,
             *hosts_pages.handlers,
             *registrations_pages.handlers,
+            *questions_pages.handlers,
+            *teams_pages.handlers,
             *rosters_api.handlers,
             *rosters_pages.handlers,
             *outbox_pages.handlers,
+            *audit_pages.handlers,
         ],
         exception_handlers=PAGE_HANDLERS,
         include_in_schema=False,  # pages (and the roster downloads mounted here too) are not the JSON API
@@ -239,9 +255,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         title="DigiEduHack manager API",
         version="1",
         description=(
-            "JSON API of the DigiEduHack manager. Authentication is by the session cookie set by "
-            "`POST /api/v1/auth/login`; every state-changing request must send the CSRF token from "
-            "`GET /api/v1/auth/csrf` in the `X-CSRFToken` header. Errors are RFC 9457 problem details."
+            "JSON API of the DigiEduHack manager. Authentication is either a personal API token "
+            "(`Authorization: Bearer deh_...`, created by organizers and host members at /me/tokens or "
+            "`POST /api/v1/me/tokens`; a read token allows GET only) or the session cookie set by "
+            "`POST /api/v1/auth/login`, with which every state-changing request must send the CSRF token "
+            "from `GET /api/v1/auth/csrf` in the `X-CSRFToken` header. Errors are RFC 9457 problem details."
         ),
         openapi_router=docs_router,
         render_plugins=[
@@ -255,9 +273,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         components=Components(
             security_schemes={
                 "session": SecurityScheme(type="apiKey", name="session", security_scheme_in="cookie"),
+                "token": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="A personal API token (deh_...), with its owner's rights within its scope",
+                ),
             }
         ),
-        security=[{"session": []}],
+        security=[{"session": []}, {"token": []}],
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
     )
     app = Litestar(
         route_handlers=[api, pages, static],
@@ -274,15 +305,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         guards=[deny_by_default],
         before_request=reject_bad_input,
         before_send=[add_security_headers],
-        middleware=[DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/"])],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="__Host-csrftoken" if settings.secure_cookies else "csrftoken",
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
-        ),
+        middleware=[
+            DefineMiddleware(SessionAuthMiddleware, exclude=["^/static/"]),
+            DefineMiddleware(CsrfUnlessBearer, config=csrf),
+        ],
         template_config=TemplateConfig(instance=template_engine),
         openapi_config=openapi,
         request_max_body_size=1_000_000,

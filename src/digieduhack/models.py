@@ -16,12 +16,14 @@ from sqlalchemy import (
     Dialect,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -149,6 +151,14 @@ class EmailTokenPurpose(enum.StrEnum):
     RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
 
 
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    YES_NO = "yes_no"
+
+
 class Occupation(enum.StrEnum):
     STUDENT = "student"
     TEACHER = "teacher"
@@ -200,10 +210,14 @@ class Account(Base):
     is_coder: Mapped[bool | None] = mapped_column(Boolean)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the version of the terms and privacy notice accepted (accounts.privacy.NOTICE_VERSION at the time)
+    terms_version: Mapped[str | None] = mapped_column(String(20))
     # the IANA zone the participant wants times shown in (None: the browser's)
     timezone: Mapped[str | None] = mapped_column(String(64))
     # consent to be contacted by the hosts of one's challenges (separate from the required terms)
     contact_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the privacy notice's version when that consent was given
+    contact_consent_version: Mapped[str | None] = mapped_column(String(20))
     # set when the person deleted their account: the row stays, anonymised, so counts stay right
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -269,6 +283,30 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TokenScope(enum.StrEnum):
+    READ = "read"  # GET requests only
+    WRITE = "write"  # everything its owner may do
+
+
+class ApiToken(Base):
+    """A personal API token (`Authorization: Bearer ...`) with its owner's rights within its scope; the table
+    keeps only its SHA-256. Revoked or expired tokens stay listed for the record."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[TokenScope] = mapped_column(_enum(TokenScope, "token_scope"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the first characters of the token, to recognise it in the list (never enough to use it)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(Base):
@@ -474,6 +512,93 @@ class Registration(Base):
     account: Mapped[Account] = relationship(lazy="raise")
 
 
+class Question(Base):
+    """A question the host asks everyone who joins a challenge; answered in the join form."""
+
+    __tablename__ = "questions"
+    __table_args__ = (CheckConstraint("position >= 1", name="position_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    # the order in the form: 1, 2, ...
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    prompt: Mapped[str] = mapped_column(String(300))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the choices of a single or multiple choice question, in order; empty for the other kinds
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Answer(Base):
+    """One participant's answer to one question, given when joining: a string (texts, single choice), a list
+    of strings (multiple choice) or a boolean (yes/no)."""
+
+    __tablename__ = "answers"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Team(Base):
+    """A team within a challenge, joined with its code. member_count is kept with each change under the
+    team's row lock; max_members follows the challenge's max_team_size, so the database refuses a team
+    larger than the challenge allows."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "name"),
+        # lets team_members name (team, challenge) together: a member's challenge is the team's
+        UniqueConstraint("id", "challenge_id"),
+        CheckConstraint("member_count >= 0", name="member_count_not_negative"),
+        CheckConstraint("max_members IS NULL OR member_count <= max_members", name="within_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # the invitation code (also in the invitation link); a new one can replace it
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    member_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    max_members: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    challenge: Mapped[Challenge] = relationship(lazy="raise")
+    members: Mapped[list[TeamMember]] = relationship(
+        lazy="raise", order_by="TeamMember.joined_at", viewonly=True
+    )
+
+
+class TeamMember(Base):
+    """A participant in a team; one team per participant and challenge, enforced by the database."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "account_id"),
+        ForeignKeyConstraint(
+            ["team_id", "challenge_id"],
+            ["teams.id", "teams.challenge_id"],
+            name="fk_team_members_team_challenge",
+            ondelete="CASCADE",
+        ),
+    )
+
+    team_id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    challenge_id: Mapped[int] = mapped_column(Integer)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship(lazy="raise")
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
@@ -488,6 +613,8 @@ class AuditEntry(Base):
 __all__ = [
     "Account",
     "AgendaItem",
+    "Answer",
+    "ApiToken",
     "Audience",
     "AuditEntry",
     "AuthSession",
@@ -510,6 +637,11 @@ __all__ = [
     "LabelKind",
     "Occupation",
     "OutboxMessage",
+    "Question",
+    "QuestionKind",
     "Registration",
     "RegistrationStatus",
+    "Team",
+    "TeamMember",
+    "TokenScope",
 ]

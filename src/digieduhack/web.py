@@ -65,6 +65,16 @@ FLASH_MESSAGES = {
     "host_left": N_("You left the host."),
     "event_created": N_("Edition created: hosts can add challenges to it once it is the current one."),
     "event_saved": N_("Edition saved."),
+    "token_revoked": N_("Token revoked: it no longer works."),
+    "question_added": N_("Question added: people who join from now on answer it."),
+    "question_saved": N_("Question saved."),
+    "question_deleted": N_("Question deleted, with its answers."),
+    "team_created": N_("Your team is created. Invite others with its link or code."),
+    "team_joined": N_("Welcome to the team!"),
+    "team_left": N_("You left the team."),
+    "team_deleted": N_("You left the team; as its last member, the team is deleted."),
+    "team_code_renewed": N_("New code: the old code and link no longer work."),
+    "team_invitation_sent": N_("Invitation sent: we e-mailed them the team's link."),
 }
 
 FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}
@@ -136,7 +146,8 @@ def _form_value(hint: Any, raw: Any) -> Any:
 
 def _form_list(name: str, hint: Any, form: dict[str, Any], errors: dict[str, str]) -> list[Any]:
     """A list field: rows of a struct (inputs `name[0].field`, blank rows left out), or values of
-    repeated inputs (checkboxes) or, with Meta(extra={"form": "comma_separated"}), of one text input."""
+    repeated inputs (checkboxes) or, with Meta(extra={"form": "comma_separated"} or {"form": "lines"}), of
+    one text input or textarea."""
     item = get_args(_base_type(hint)[0])[0]
     item_type = _base_type(item)[0]
     if isinstance(item_type, type) and issubclass(item_type, msgspec.Struct):
@@ -157,6 +168,8 @@ def _form_list(name: str, hint: Any, form: dict[str, Any], errors: dict[str, str
     values = [str(v) for v in (raw if isinstance(raw, list) else [raw] if raw is not None else [])]
     if _extra(hint).get("form") == "comma_separated":
         values = [part for v in values for part in v.split(",")]
+    elif _extra(hint).get("form") == "lines":  # a textarea, one item per line
+        values = [part for v in values for part in v.splitlines()]
     for value in values:
         if "\x00" in value:
             errors[name] = "Contains characters that are not allowed."

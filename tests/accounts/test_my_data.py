@@ -15,6 +15,7 @@ from digieduhack.models import (
     AuthSession,
     Challenge,
     EmailToken,
+    HostInvitation,
     HostMember,
     OutboxMessage,
     Registration,
@@ -139,7 +140,9 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
             "timezone": None,
             "email_verified_at": iso(a.email_verified_at),
             "terms_accepted_at": iso(a.terms_accepted_at),
+            "terms_version": None,
             "contact_consent_at": None,
+            "contact_consent_version": None,
             "created_at": iso(a.created_at),
         },
         "registrations": [
@@ -151,6 +154,7 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
                 "updated_at": iso(regs[0].updated_at),
                 "cancelled_at": None,
                 "checked_in_at": None,
+                "answers": [],
             },
             {
                 "challenge_slug": "maps",
@@ -160,11 +164,13 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
                 "updated_at": iso(regs[1].updated_at),
                 "cancelled_at": iso(regs[1].cancelled_at),
                 "checked_in_at": None,
+                "answers": [],
             },
         ],
         "host_memberships": [
             {"host_slug": "nairobi-circle", "host_name": "Nairobi Circle", "since": iso(member.created_at)}
         ],
+        "teams": [],  # tests/teams/test_archive_and_privacy.py fills it
         "sessions": 2,
         # her registrations' e-mails (joined, joined, withdrew) and the reset link
         "messages": [
@@ -323,3 +329,26 @@ async def test_delete_page_explains_asks_for_the_password_and_deletes(
     assert (await bob.get("/api/v1/me")).status_code == 401
     assert (await account(app, world.bob.id)).display_name == "Deleted participant"
     assert await statuses(app, c.id) == ([(world.bob.id, CANCELLED), (world.alice.id, CONFIRMED)], 1, 0)
+
+
+async def test_deleting_the_account_takes_the_address_out_of_invitations_and_audit_entries(
+    app: Litestar, db: AsyncSession, client_factory: ClientFactory, world: factories.World
+) -> None:
+    hanne = await client_factory(world.member_a)
+    # an accepted invitation to host B and a pending one to host A, both to alice's address
+    accepted, _ = await factories.invitation(db, world.host_b, world.alice.email, world.member_b)
+    accepted.accepted_at = factories.now()
+    db.add(accepted)
+    await db.commit()
+    r = await hanne.post(f"/api/v1/hosts/{world.host_a.slug}/invitations", json={"email": world.alice.email})
+    assert r.status_code == 201, r.text
+
+    alice = await client_factory(world.alice)
+    assert (await alice.delete("/api/v1/me", json={"password": factories.PASSWORD})).status_code == 204
+
+    placeholder = f"deleted-{world.alice.id}@invalid"
+    async with app.state.sessionmaker() as s:
+        invitations = list(await s.scalars(select(HostInvitation).order_by(HostInvitation.id)))
+        audit = list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "host.invite")))
+    assert [(i.host_id, i.email) for i in invitations] == [(world.host_b.id, placeholder)]
+    assert [e.details["email"] for e in audit] == [placeholder]

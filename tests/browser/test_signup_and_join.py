@@ -93,7 +93,7 @@ async def test_newcomer_signs_up_joins_a_challenge_and_sees_it_confirmed(
     await expect(page.get_by_role("heading", level=1)).to_have_text("My registrations")
     mine = page.locator("li.card")
     await expect(mine).to_have_count(1)
-    await expect(mine.get_by_role("link", name=challenge.title)).to_be_visible()
+    await expect(mine.get_by_role("link", name=challenge.title, exact=True)).to_be_visible()
     await expect(mine.locator("p.status")).to_have_text("Confirmed")
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -135,7 +135,7 @@ async def test_a_past_editions_challenge_is_still_read_and_shows_it_is_an_archiv
         assert text_of(page.text, "archive") == notice
         for action in ("/edit", "/join", "/cancel", "/close", "/cancel-challenge"):
             assert f'"/challenges/{pub}{action}"' not in page.text, action
-    assert 'href="/challenges/robots/roster.csv"' in (await member.get(f"/challenges/{pub}")).text
+    assert 'href="/challenges/robots/roster"' in (await member.get(f"/challenges/{pub}")).text
     assert (await member.get(f"/challenges/{pub}/roster.csv")).status_code == 200
     assert (await anon.get(f"/api/v1/challenges/{pub}")).json()["title"] == "Robots"
     listed = (await anon.get(f"/api/v1/challenges?event={YEAR}")).json()["items"]

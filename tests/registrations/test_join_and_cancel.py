@@ -14,6 +14,7 @@ from tests.challenges.helpers import (
     fetch_all,
     iso,
     registrations_of,
+    text_of,
     visible_text,
 )
 from tests.conftest import Client, ClientFactory
@@ -281,3 +282,40 @@ async def test_unlimited_challenge_confirms_everyone(
 
     assert await assert_counters_match_rows(app, c.id) == (3, 0)
     assert await count(app, Registration, Registration.status == RegistrationStatus.WAITLISTED) == 0
+
+
+async def test_cancelling_on_the_page_asks_once_and_says_what_happens_to_the_place(
+    world: factories.World, db: AsyncSession, app: Litestar, client_factory: ClientFactory
+) -> None:
+    c = await factories.challenge(db, world.event, world.host_a, slug="maps", title="Maps", capacity=1)
+    await factories.registration(db, c, world.alice)
+    await factories.registration(db, c, world.bob, RegistrationStatus.WAITLISTED)
+    alice, bob = await client_factory(world.alice), await client_factory(world.bob)
+
+    page = await alice.get(f"/challenges/{c.slug}")
+    assert f'href="/challenges/{c.slug}/cancel">Cancel my registration</a>' in page.text
+    confirm = await alice.get(f"/challenges/{c.slug}/cancel")
+    assert confirm.status_code == 200
+    assert text_of(confirm.text, "what") == (
+        "Your place in Maps is confirmed. Withdrawing gives it to the first person on the waitlist. "
+        "You can join again later while registration is open, if a place is left."
+    )
+    assert f'action="/challenges/{c.slug}/cancel"' in confirm.text
+    waiting = await bob.get(f"/challenges/{c.slug}/cancel")
+    assert (text_of(waiting.text, "what") or "").startswith(
+        "You are on the waitlist of Maps, in position 1. Leaving it lets the people behind you move up."
+    )
+    # looking changes nothing; the button does
+    assert await registrations_of(app, c.id) == [
+        ("alice@example.org", "confirmed"),
+        ("bob@example.org", "waitlisted"),
+    ]
+    done = await alice.submit(f"/challenges/{c.slug}/cancel")
+    assert (done.status_code, done.headers["location"]) == (302, f"/challenges/{c.slug}")
+    assert await registrations_of(app, c.id) == [
+        ("alice@example.org", "cancelled"),
+        ("bob@example.org", "confirmed"),
+    ]
+    # nothing left to cancel: back to the challenge
+    again = await alice.get(f"/challenges/{c.slug}/cancel")
+    assert (again.status_code, again.headers["location"]) == (302, f"/challenges/{c.slug}")

@@ -49,6 +49,10 @@ async def arrange(db: AsyncSession, world: factories.World) -> tuple[Challenge, 
         "token": token,
         "invitation_id": str(invitation.id),
         "registration_id": "1",
+        "question_id": "1",
+        "token_id": "1",
+        "team_id": "1",
+        "code": "ABCDEFGH",
     }
     return draft, values
 

@@ -8,7 +8,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.accounts import privacy, services
+from digieduhack.accounts import privacy, services, tokens
 from digieduhack.accounts.auth import PUBLIC, session_cookie
 from digieduhack.accounts.schemas import (
     AccountOut,
@@ -235,7 +235,43 @@ async def delete_me(
     return Response(None, status_code=204, cookies=[session_cookie(settings, None)])
 
 
+@get("/me/tokens", tags=["tokens"], summary="My API tokens, newest first", responses=problems(401))
+async def tokens_index(db: AsyncSession, me: Account, clock: Clock) -> list[tokens.ApiTokenOut]:
+    now = clock.now()
+    return [tokens.ApiTokenOut.from_model(t, now) for t in await tokens.list_tokens(db, me)]
+
+
+@post(
+    "/me/tokens",
+    tags=["tokens"],
+    status_code=HTTP_201_CREATED,
+    summary="Create an API token (organizers, host members; from a logged-in session): shown this once",
+    responses=problems(400, 401, 403, 409, 415, 422),
+)
+async def token_create(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, data: tokens.ApiTokenIn, clock: Clock
+) -> tokens.ApiTokenCreatedOut:
+    raw, token = await tokens.create_token(db, me, request.auth, data, clock)
+    return tokens.ApiTokenCreatedOut(raw, tokens.ApiTokenOut.from_model(token, clock.now()))
+
+
+@delete(
+    "/me/tokens/{token_id:int}",
+    tags=["tokens"],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Revoke one of my API tokens: it stops working at once (from a logged-in session)",
+    responses=problems(400, 401, 403, 404),
+)
+async def token_revoke(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, token_id: tokens.TokenId, clock: Clock
+) -> None:
+    await tokens.revoke_token(db, me, request.auth, token_id, clock)
+
+
 handlers = [
+    tokens_index,
+    token_create,
+    token_revoke,
     csrf,
     signup,
     login,

@@ -8,7 +8,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from digieduhack.accounts import privacy, services
+from digieduhack.accounts import privacy, services, tokens
 from digieduhack.accounts.api import client_of
 from digieduhack.accounts.auth import PUBLIC, browser_zone, session_cookie
 from digieduhack.accounts.schemas import (
@@ -29,6 +29,62 @@ from digieduhack.timezones import zone_names
 from digieduhack.web import N_, parse_form, redirect, render, safe_next
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+async def _tokens_page(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    me: Account,
+    clock: Clock,
+    *,
+    created: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
+    context = {
+        "tokens": await tokens.list_tokens(db, me),
+        "now": clock.now(),
+        "created": created,
+        "allowed": tokens.may_hold_tokens(me),
+        "values": values or {"scope": "read"},
+        "errors": errors or {},
+        "scopes": [("read", N_("Read only (GET)")), ("write", N_("Read and write"))],
+    }
+    return render(request, "accounts/tokens.html", context, status_code=status_code)
+
+
+@get("/me/tokens", include_in_schema=False)
+async def tokens_page(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, clock: Clock
+) -> Response[Any]:
+    return await _tokens_page(request, db, me, clock)
+
+
+@post("/me/tokens", include_in_schema=False)
+async def token_create_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, data: Form, clock: Clock
+) -> Response[Any]:
+    try:
+        raw, _ = await tokens.create_token(db, me, request.auth, parse_form(tokens.ApiTokenIn, data), clock)
+    except FieldErrors as exc:
+        return await _tokens_page(request, db, me, clock, values=data, errors=exc.errors, status_code=422)
+    # the token is shown in this answer only (no redirect: it is never stored in a cookie or a URL)
+    return await _tokens_page(request, db, me, clock, created=raw, status_code=201)
+
+
+@post("/me/tokens/{token_id:int}/revoke", include_in_schema=False)
+async def token_revoke_submit(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, token_id: tokens.TokenId, clock: Clock
+) -> Response[Any]:
+    await tokens.revoke_token(db, me, request.auth, token_id, clock)
+    return redirect("/me/tokens", "token_revoked")
+
+
+@get("/privacy", opt=PUBLIC, include_in_schema=False)
+async def privacy_notice(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The terms of participation and privacy notice, with the version each consent records."""
+    return render(request, "accounts/privacy.html", {"version": services.NOTICE_VERSION})
 
 
 @get("/signup", opt=PUBLIC, name="signup", include_in_schema=False)
@@ -355,6 +411,10 @@ async def delete_submit(
 
 
 handlers = [
+    tokens_page,
+    token_create_submit,
+    token_revoke_submit,
+    privacy_notice,
     verify_email_form,
     verify_email_submit,
     verification_page,

@@ -1,12 +1,12 @@
 """A person's own data: everything held about them as one JSON document, and deleting their account.
 
 Deleting keeps the account row, anonymised, so that counts and the history of past editions stay right;
-what identifies the person (address, name, profile, sessions, links, messages) is gone.
+what identifies the person (address, name, profile, answers, sessions, links, messages) is gone.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +17,7 @@ from digieduhack.accounts.schemas import (
     ExportMessage,
     ExportOut,
     ExportRegistration,
+    ExportTeam,
     PasswordConfirmIn,
 )
 from digieduhack.clock import Clock
@@ -25,15 +26,21 @@ from digieduhack.events.services import is_past
 from digieduhack.hosts import services as hosts
 from digieduhack.models import (
     Account,
+    Answer,
     AuditEntry,
     AuthSession,
     Challenge,
     EmailToken,
     Host,
+    HostInvitation,
     HostMember,
     OutboxMessage,
+    Question,
     Registration,
+    Team,
+    TeamMember,
 )
+from digieduhack.questions.schemas import AnswerOut
 from digieduhack.registrations import services as registrations
 from digieduhack.security import Passwords, RateLimiter
 from digieduhack.settings import Settings
@@ -54,11 +61,28 @@ async def export_data(db: AsyncSession, account: Account, clock: Clock) -> Expor
         .options(joinedload(Registration.challenge))
         .order_by(Registration.id)
     )
+    answers = await db.execute(
+        select(Answer.registration_id, Question.id, Question.prompt, Answer.value)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Registration, Registration.id == Answer.registration_id)
+        .where(Registration.account_id == a.id)
+        .order_by(Question.position)
+    )
+    answered: dict[int, list[AnswerOut]] = {}
+    for reg_id, question_id, prompt, value in answers.tuples():
+        answered.setdefault(reg_id, []).append(AnswerOut(question_id, prompt, value))
     memberships = await db.scalars(
         select(HostMember)
         .where(HostMember.account_id == a.id)
         .options(joinedload(HostMember.host))
         .order_by(HostMember.created_at, HostMember.host_id)
+    )
+    teams = await db.execute(
+        select(Challenge.slug, Challenge.title, Team.name, TeamMember.joined_at)
+        .join(Team, Team.id == TeamMember.team_id)
+        .join(Challenge, Challenge.id == TeamMember.challenge_id)
+        .where(TeamMember.account_id == a.id)
+        .order_by(TeamMember.joined_at, Team.id)
     )
     sessions = await db.scalar(
         select(func.count()).select_from(AuthSession).where(AuthSession.account_id == a.id)
@@ -83,7 +107,9 @@ async def export_data(db: AsyncSession, account: Account, clock: Clock) -> Expor
             timezone=a.timezone,
             email_verified_at=a.email_verified_at,
             terms_accepted_at=a.terms_accepted_at,
+            terms_version=a.terms_version,
             contact_consent_at=a.contact_consent_at,
+            contact_consent_version=a.contact_consent_version,
             created_at=a.created_at,
         ),
         registrations=[
@@ -95,12 +121,17 @@ async def export_data(db: AsyncSession, account: Account, clock: Clock) -> Expor
                 updated_at=r.updated_at,
                 cancelled_at=r.cancelled_at,
                 checked_in_at=r.checked_in_at,
+                answers=answered.get(r.id, []),
             )
             for r in regs
         ],
         host_memberships=[
             ExportMembership(host_slug=m.host.slug, host_name=m.host.name, since=m.created_at)
             for m in memberships
+        ],
+        teams=[
+            ExportTeam(challenge_slug=slug, challenge_title=title, team_name=name, joined_at=joined)
+            for slug, title, name, joined in teams
         ],
         sessions=int(sessions or 0),
         messages=[
@@ -142,6 +173,28 @@ async def _require_not_last_member(db: AsyncSession, account: Account) -> list[s
     return [slug for slug, _, _ in rows]
 
 
+async def _forget_address(db: AsyncSession, email: str, placeholder: str) -> None:
+    """The address out of the host invitations (pending ones deleted, accepted ones kept for the record with
+    the placeholder) and out of the audit entries that name it (invitations sent or withdrawn)."""
+    await db.execute(
+        delete(HostInvitation)
+        .where(HostInvitation.email == email, HostInvitation.accepted_at.is_(None))
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(
+        update(HostInvitation)
+        .where(HostInvitation.email == email)
+        .values(email=placeholder)
+        .execution_options(synchronize_session=False)
+    )
+    entries = await db.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(("host.invite", "host.invite_revoke")))
+    )
+    for entry in entries:
+        if entry.details.get("email") == email:
+            entry.details = {**entry.details, "email": placeholder}
+
+
 async def delete_account(
     db: AsyncSession,
     account: Account,
@@ -153,7 +206,8 @@ async def delete_account(
     clock: Clock,
 ) -> None:
     """In the caller's transaction: active registrations cancelled (places go to the waitlists), host
-    memberships ended, sessions, links and messages deleted, the account row anonymised."""
+    memberships ended, sessions, links, messages and invitations to the address deleted, the address taken
+    out of audit entries, the account row anonymised."""
     key = f"delete:account:{account.id}"
     limiter.check(key, settings.login_attempts, settings.rate_limit_window)
     if not await passwords.verify(account.password_hash, data.password):
@@ -175,15 +229,23 @@ async def delete_account(
     row = await db.get_one(Account, account.id, populate_existing=True)
     await db.execute(delete(AuthSession).where(AuthSession.account_id == row.id))
     await db.execute(delete(EmailToken).where(EmailToken.account_id == row.id))
+    # answers are personal too (kept registrations of past editions included)
+    await db.execute(
+        delete(Answer)
+        .where(Answer.registration_id.in_(select(Registration.id).where(Registration.account_id == row.id)))
+        .execution_options(synchronize_session=False)
+    )
     await db.execute(
         delete(OutboxMessage).where(_messages_to(row)).execution_options(synchronize_session=False)
     )
+    await _forget_address(db, row.email, f"deleted-{row.id}@invalid")
     row.email = f"deleted-{row.id}@invalid"
     row.display_name = DELETED_NAME
     row.password_hash = UNUSABLE_PASSWORD
     row.is_organizer = False
     row.country = row.occupation = row.is_coder = row.timezone = None
     row.email_verified_at = row.contact_consent_at = None
+    row.contact_consent_version = None
     row.deleted_at = now
     db.add(
         AuditEntry(

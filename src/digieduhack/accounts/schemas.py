@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from digieduhack.models import Account, Occupation
+from digieduhack.questions.schemas import AnswerOut
 
 Email = Annotated[
     str,
@@ -115,7 +116,9 @@ class ExportAccount(msgspec.Struct):
     timezone: str | None
     email_verified_at: datetime | None
     terms_accepted_at: datetime | None
+    terms_version: str | None
     contact_consent_at: datetime | None
+    contact_consent_version: str | None
     created_at: datetime
 
 
@@ -127,12 +130,21 @@ class ExportRegistration(msgspec.Struct):
     updated_at: datetime
     cancelled_at: datetime | None
     checked_in_at: datetime | None
+    # what was answered to the challenge's questions when joining
+    answers: list[AnswerOut] = msgspec.field(default_factory=list)
 
 
 class ExportMembership(msgspec.Struct):
     host_slug: str
     host_name: str
     since: datetime
+
+
+class ExportTeam(msgspec.Struct):
+    challenge_slug: str
+    challenge_title: str
+    team_name: str
+    joined_at: datetime
 
 
 class ExportMessage(msgspec.Struct):
@@ -158,6 +170,7 @@ class ExportOut(msgspec.Struct):
     account: ExportAccount
     registrations: list[ExportRegistration]
     host_memberships: list[ExportMembership]
+    teams: list[ExportTeam]
     sessions: int
     messages: list[ExportMessage]
     audit_entries: list[ExportAuditEntry]

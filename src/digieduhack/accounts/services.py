@@ -33,6 +33,10 @@ from digieduhack.security import Passwords, RateLimiter, new_token, token_hash
 from digieduhack.settings import Settings
 from digieduhack.timezones import babel_locale, zone
 
+# the version of the terms of participation and privacy notice (templates/accounts/privacy.html): a new text
+# gets a new version; each consent records the one it was given to
+NOTICE_VERSION = "2026-11-23"
+
 
 class BadCredentials(DomainError):
     status_code = 401
@@ -73,6 +77,7 @@ async def signup(
         is_organizer=False,
         country=data.country.upper() if data.country else None,
         terms_accepted_at=now,
+        terms_version=NOTICE_VERSION,
         created_at=now,
     )
     db.add(account)
@@ -390,5 +395,6 @@ async def update_profile(db: AsyncSession, account: Account, data: ProfileIn, *,
     row.timezone = data.timezone
     if data.contact_consent != (row.contact_consent_at is not None):
         row.contact_consent_at = clock.now() if data.contact_consent else None
+        row.contact_consent_version = NOTICE_VERSION if data.contact_consent else None
     await db.flush()
     return row

@@ -25,9 +25,11 @@ from digieduhack.events.services import (
     open_edition,
     require_open_edition,
 )
-from digieduhack.models import Account, Challenge, Event, Host, RegistrationStatus
+from digieduhack.models import Account, Challenge, ChallengeStatus, Event, Host, RegistrationStatus
+from digieduhack.questions.answers import questions_of
 from digieduhack.registrations.services import my_registration_for, waitlist_position
 from digieduhack.settings import Settings
+from digieduhack.teams.services import team_of
 from digieduhack.timezones import babel_locale, language_name, zone_names, zones_of_country
 from digieduhack.web import (
     AUDIENCE_LABELS,
@@ -100,10 +102,10 @@ async def challenge_page(
     request: Request[Any, Any, Any], db: AsyncSession, viewer: Account | None, slug: str, clock: Clock
 ) -> Response[Any]:
     challenge = await services.get_challenge(db, slug, viewer)
-    return await _show(request, db, viewer, challenge, clock)
+    return await show_challenge(request, db, viewer, challenge, clock)
 
 
-async def _show(
+async def show_challenge(
     request: Request[Any, Any, Any],
     db: AsyncSession,
     viewer: Account | None,
@@ -113,11 +115,15 @@ async def _show(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response[Any]:
-    """The challenge page; after a refused cancellation, with the host's text and the error kept."""
+    """The challenge page; after a refused cancellation or join, with what was typed and the errors kept."""
     registration = await my_registration_for(db, viewer, challenge)
     position = await waitlist_position(db, registration) if registration else None
     archived = is_past(challenge.event, clock.now())  # a read-only archive: no edit or join buttons
     confirmed = registration is not None and registration.status == RegistrationStatus.CONFIRMED
+    may_join = viewer is not None and registration is None and challenge.status == ChallengeStatus.PUBLISHED
+    # the join form asks the host's questions
+    questions = await questions_of(db, challenge.id) if may_join and not archived else []
+    team = await team_of(db, challenge.id, viewer.id) if confirmed and viewer else None
     return render(
         request,
         "challenges/show.html",
@@ -125,6 +131,8 @@ async def _show(
             "challenge": challenge,
             "registration": registration,
             "position": position,
+            "questions": questions,
+            "team": team,
             "archived": archived,
             "can_edit": services.is_member(viewer, challenge.host_id) and not archived,
             "can_export": services.is_member(viewer, challenge.host_id)
@@ -321,7 +329,7 @@ async def cancel_challenge_submit(
             db, me, challenge, parse_form(ChallengeCancelIn, data), clock, settings
         )
     except FieldErrors as exc:  # raised before anything was changed
-        return await _show(request, db, me, challenge, clock, data, exc.errors, status_code=422)
+        return await show_challenge(request, db, me, challenge, clock, data, exc.errors, status_code=422)
     return redirect(f"/challenges/{challenge.slug}", "challenge_cancelled")
 
 

@@ -69,6 +69,13 @@ def require_member(actor: Account, host_id: int) -> None:
         raise Forbidden("Only members of this challenge's host can do this.")
 
 
+def in_language(code: str) -> ColumnElement[bool]:
+    """Challenges in this language (BCP 47, any case); a primary language also finds its variants."""
+    code = code.lower()
+    language = func.lower(Challenge.language)
+    return or_(language == code, language.startswith(f"{code}-", autoescape=True))
+
+
 def with_related(stmt: Select[Challenge], agenda: bool = True) -> Select[Challenge]:
     """Load what pages and the API show of a challenge: its host and event (joined), its labels and
     agenda (one more query each, whatever the number of challenges)."""
@@ -595,9 +602,7 @@ def catalog_filters(dialect: str, event: Event, query: CatalogQuery) -> list[Col
         where.append(Challenge.country == query.country.upper())
     if query.language:
         # 'pt' finds 'pt' and 'pt-BR'; 'pt-BR' finds 'pt-BR' only
-        code = query.language.lower()
-        language = func.lower(Challenge.language)
-        where.append(or_(language == code, language.startswith(f"{code}-", autoescape=True)))
+        where.append(in_language(query.language))
     if query.format:
         where.append(Challenge.format == query.format)
     if query.host_kind:

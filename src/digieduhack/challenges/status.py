@@ -44,6 +44,40 @@ class Availability:
 ENGLISH: Translator = NullTranslations()
 
 
+class Shut(enum.StrEnum):
+    """Why nobody can join a challenge now."""
+
+    CANCELLED = "cancelled"
+    CLOSED = "closed"  # the host closed registration
+    NOT_YET_OPEN = "not_yet_open"  # the edition's registration window has not begun
+    EVENT_CLOSED = "event_closed"  # the edition's registration window is over
+    OVER = "over"
+    DEADLINE = "deadline"  # the challenge's own registration deadline passed
+
+
+def registration_shut(challenge: Challenge, now: datetime) -> tuple[Shut, str] | None:
+    """Why registration is shut at `now`, with the message a refused join gives; None while one can join
+    (a draft is not looked at: nobody sees it to join). The one rule for joining and for the labels; the
+    challenge's event must be loaded."""
+    event = challenge.event
+    if challenge.status == ChallengeStatus.CANCELLED:
+        return Shut.CANCELLED, "This challenge was cancelled."
+    if challenge.status == ChallengeStatus.CLOSED:
+        return Shut.CLOSED, "Registration for this challenge is closed."
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return (
+            Shut.NOT_YET_OPEN,
+            f"Registration opens on {event.registration_opens_at:%d %B %Y at %H:%M} UTC.",
+        )
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return Shut.EVENT_CLOSED, "Registration for this event has closed."
+    if now >= challenge.ends_at:
+        return Shut.OVER, "This challenge is over."
+    if challenge.registration_deadline and now >= challenge.registration_deadline:
+        return Shut.DEADLINE, "The registration deadline of this challenge has passed."
+    return None
+
+
 def relative(moment: datetime, now: datetime, locale: str) -> str:
     """'in 3 hours', 'in 2 days' (rounded: 2 h 40 min is 3 hours); never seconds."""
     return format_timedelta(
@@ -64,8 +98,9 @@ def availability(
 
 
 def _state(challenge: Challenge, now: datetime, t: Translator, locale: str) -> tuple[AvailabilityKind, str]:
+    """What the time says first (cancelled, ended, under way), then whether one can join (registration_shut)
+    and how."""
     _ = t.gettext
-    event = challenge.event
     if challenge.status == ChallengeStatus.CANCELLED:
         return AvailabilityKind.CANCELLED, _("Cancelled")
     if challenge.status == ChallengeStatus.DRAFT:
@@ -74,12 +109,12 @@ def _state(challenge: Challenge, now: datetime, t: Translator, locale: str) -> t
         return AvailabilityKind.ENDED, _("Ended")
     if now >= challenge.starts_at:
         return AvailabilityKind.HAPPENING_NOW, _("Happening now")
-    deadlines = (challenge.registration_deadline, event.registration_closes_at)
-    if challenge.status == ChallengeStatus.CLOSED or any(d is not None and now >= d for d in deadlines):
-        return AvailabilityKind.REGISTRATION_CLOSED, _("Registration closed")
-    if event.registration_opens_at is not None and now < event.registration_opens_at:
-        when = relative(event.registration_opens_at, now, locale)
+    shut = registration_shut(challenge, now)
+    if shut is not None and shut[0] == Shut.NOT_YET_OPEN and challenge.event.registration_opens_at:
+        when = relative(challenge.event.registration_opens_at, now, locale)
         return AvailabilityKind.OPENS_LATER, _("Registration opens %(when)s") % {"when": when}
+    if shut is not None:
+        return AvailabilityKind.REGISTRATION_CLOSED, _("Registration closed")
     free = challenge.free_places
     if free is None:
         return AvailabilityKind.OPEN, _("Open: no place limit")

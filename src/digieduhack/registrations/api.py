@@ -11,7 +11,7 @@ from digieduhack.clock import Clock
 from digieduhack.errors import problems
 from digieduhack.models import Account
 from digieduhack.registrations import services, waitlist
-from digieduhack.registrations.schemas import MoveIn, ParticipantOut, RegistrationOut
+from digieduhack.registrations.schemas import JoinIn, MoveIn, ParticipantOut, RegistrationOut
 from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 
@@ -23,10 +23,12 @@ RegistrationId = Annotated[int, Parameter(ge=1, le=2**63 - 1, description="The r
     tags=["registrations"],
     status_code=HTTP_201_CREATED,
     summary="Join a challenge: confirmed while there is room, waitlisted when it is full",
-    description="Refused (409) beyond the edition's limit of challenges per participant: the problem "
-    "names the challenges held; `POST .../registration/move` then leaves one of them and joins this one "
-    "in one step.",
-    responses=problems(400, 401, 403, 404, 409, 429),
+    description="The body (optional when the challenge asks no question) carries the answers to the "
+    "challenge's questions (`GET /challenges/{slug}/questions`); a missing required answer or a wrong one "
+    "is a 422 naming `answers.<id>`. Refused (409) beyond the edition's limit of challenges per "
+    "participant: the problem names the challenges held; `POST .../registration/move` then leaves one of "
+    "them and joins this one in one step.",
+    responses=problems(400, 401, 403, 404, 409, 415, 422, 429),
 )
 async def registration_join(
     db: AsyncSession,
@@ -35,8 +37,9 @@ async def registration_join(
     clock: Clock,
     settings: Settings,
     limiter: RateLimiter,
+    data: JoinIn | None = None,
 ) -> RegistrationOut:
-    reg = await services.join(db, me, slug, clock=clock, settings=settings, limiter=limiter)
+    reg = await services.join(db, me, slug, data, clock=clock, settings=settings, limiter=limiter)
     return RegistrationOut.from_model(reg, await services.waitlist_position(db, reg))
 
 
@@ -45,7 +48,8 @@ async def registration_join(
     tags=["registrations"],
     status_code=HTTP_201_CREATED,
     summary="Move here: leave `from_challenge` and join this challenge in one step (or change nothing)",
-    description="The place left goes to the next person on the other challenge's waitlist.",
+    description="The place left goes to the next person on the other challenge's waitlist. `answers` as "
+    "for joining: this challenge's questions.",
     responses=problems(400, 401, 403, 404, 409, 415, 422, 429),
 )
 async def registration_move(
@@ -95,15 +99,18 @@ async def registrations_mine(db: AsyncSession, me: Account) -> list[Registration
     responses=problems(400, 401, 403, 404),
 )
 async def challenge_registrations(db: AsyncSession, me: Account, slug: str) -> list[ParticipantOut]:
-    _, roster = await waitlist.participants(db, me, slug)
-    return [ParticipantOut.from_model(r, pos) for r, pos in roster]
+    roster = await waitlist.participants(db, me, slug)
+    return [
+        ParticipantOut.from_model(r, pos, roster.questions, roster.answers.get(r.id, {}))
+        for r, pos in roster.rows
+    ]
 
 
 @post(
     "/challenges/{slug:str}/registrations/{registration_id:int}/promote",
     tags=["registrations"],
     status_code=HTTP_200_OK,
-    summary="Give a free place to a waiting person (host members); 409 when no place is free",
+    summary="Give a free place to a waiting person (host members, organizers); 409 when no place is free",
     responses=problems(400, 401, 403, 404, 409),
 )
 async def registration_promote(
@@ -121,7 +128,8 @@ async def registration_promote(
 @delete(
     "/challenges/{slug:str}/registrations/{registration_id:int}",
     tags=["registrations"],
-    summary="Remove a confirmed or waiting person (host members); a freed place goes to the waitlist",
+    summary="Remove a confirmed or waiting person (host members, organizers)",
+    description="A freed place goes to the waitlist in order.",
     responses=problems(400, 401, 403, 404, 409),
 )
 async def registration_remove(

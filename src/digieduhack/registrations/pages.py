@@ -3,17 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.accounts.auth import PUBLIC
 from digieduhack.accounts.pages import Form
-from digieduhack.challenges.services import is_member
+from digieduhack.challenges.pages import show_challenge
+from digieduhack.challenges.services import get_challenge, is_member
 from digieduhack.clock import Clock
+from digieduhack.errors import FieldErrors
 from digieduhack.hosts.api import Token
-from digieduhack.models import Account, RegistrationStatus
+from digieduhack.models import Account, Challenge, RegistrationStatus
+from digieduhack.questions.answers import form_answers, questions_of
 from digieduhack.registrations import services, waitlist
 from digieduhack.registrations.api import RegistrationId
-from digieduhack.registrations.schemas import MoveIn
+from digieduhack.registrations.schemas import JoinIn, MoveIn
 from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.web import parse_form, redirect, render
@@ -25,29 +29,32 @@ def _joined(slug: str, status: RegistrationStatus) -> Response[Any]:
     )
 
 
-@post("/challenges/{slug:str}/join", include_in_schema=False)
-async def join_submit(
+async def _answers(db: AsyncSession, slug: str, form: dict[str, Any]) -> dict[int, Any]:
+    """The answers in the form's `answer_<id>` fields, for the questions of challenge `slug`."""
+    challenge = await db.scalar(select(Challenge).where(Challenge.slug == slug))
+    return form_answers(await questions_of(db, challenge.id), form) if challenge else {}
+
+
+async def _refused_answers(
     request: Request[Any, Any, Any],
     db: AsyncSession,
     me: Account,
     slug: str,
+    form: dict[str, Any],
+    exc: FieldErrors,
     clock: Clock,
-    settings: Settings,
-    limiter: RateLimiter,
 ) -> Response[Any]:
-    try:
-        reg = await services.join(db, me, slug, clock=clock, settings=settings, limiter=limiter)
-    except services.AlreadyRegistered:
-        return redirect(f"/challenges/{slug}", "already_joined")
-    except services.LimitReached as exc:
-        # the explanation, and a button per challenge held to move here from it
-        ctx = {"detail": exc.detail, "held": exc.held, "slug": slug}
-        return render(request, "registrations/limit.html", ctx, status_code=409)
-    return _joined(slug, reg.status)
+    """The challenge page again, its join form with the answers given and a message next to each wrong one
+    (other field errors go to the error page)."""
+    if not all(field.startswith("answers.") for field in exc.errors):
+        raise exc
+    challenge = await get_challenge(db, slug, me)
+    return await show_challenge(request, db, me, challenge, clock, form, exc.errors, status_code=422)
 
 
-@post("/challenges/{slug:str}/move", include_in_schema=False)
-async def move_submit(
+@post("/challenges/{slug:str}/join", include_in_schema=False)
+async def join_submit(
+    request: Request[Any, Any, Any],
     db: AsyncSession,
     me: Account,
     slug: str,
@@ -56,10 +63,57 @@ async def move_submit(
     settings: Settings,
     limiter: RateLimiter,
 ) -> Response[Any]:
-    reg = await services.move(
-        db, me, slug, parse_form(MoveIn, data), clock=clock, settings=settings, limiter=limiter
-    )
+    join = JoinIn(answers=await _answers(db, slug, data))
+    try:
+        reg = await services.join(db, me, slug, join, clock=clock, settings=settings, limiter=limiter)
+    except services.AlreadyRegistered:
+        return redirect(f"/challenges/{slug}", "already_joined")
+    except services.LimitReached as exc:
+        # the explanation, and a button per challenge held to move here from it (the answers go along)
+        ctx = {"detail": exc.detail, "held": exc.held, "slug": slug, "values": data}
+        return render(request, "registrations/limit.html", ctx, status_code=409)
+    except FieldErrors as exc:
+        return await _refused_answers(request, db, me, slug, data, exc, clock)
     return _joined(slug, reg.status)
+
+
+@post("/challenges/{slug:str}/move", include_in_schema=False)
+async def move_submit(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    me: Account,
+    slug: str,
+    data: Form,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
+) -> Response[Any]:
+    move = parse_form(MoveIn, data)
+    move.answers = await _answers(db, slug, data)
+    try:
+        reg = await services.move(db, me, slug, move, clock=clock, settings=settings, limiter=limiter)
+    except FieldErrors as exc:
+        return await _refused_answers(request, db, me, slug, data, exc, clock)
+    return _joined(slug, reg.status)
+
+
+@get("/challenges/{slug:str}/cancel", include_in_schema=False)
+async def cancel_confirm(
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str
+) -> Response[Any]:
+    """What cancelling will do (the place goes to the waitlist, or the position is lost), and the button."""
+    challenge = await get_challenge(db, slug, me)
+    reg = await services.my_registration_for(db, me, challenge)
+    if reg is None:
+        return redirect(f"/challenges/{slug}")
+    reg.challenge = challenge
+    ctx = {
+        "reg": reg,
+        "state": "confirm",
+        "position": await services.waitlist_position(db, reg),
+        "action": f"/challenges/{slug}/cancel",
+    }
+    return render(request, "registrations/withdraw.html", ctx)
 
 
 @post("/challenges/{slug:str}/cancel", include_in_schema=False)
@@ -88,12 +142,14 @@ async def my_registrations_page(
 async def participants_page(
     request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str
 ) -> Response[Any]:
-    challenge, roster = await waitlist.participants(db, me, slug)
+    roster = await waitlist.participants(db, me, slug)
     ctx = {
-        "challenge": challenge,
-        "confirmed": [r for r, pos in roster if pos is None],
-        "waiting": [(r, pos) for r, pos in roster if pos is not None],
-        "can_change": is_member(me, challenge.host_id),
+        "challenge": roster.challenge,
+        "confirmed": [r for r, pos in roster.rows if pos is None],
+        "waiting": [(r, pos) for r, pos in roster.rows if pos is not None],
+        "questions": roster.questions,
+        "answers": roster.answers,
+        "can_change": is_member(me, roster.challenge.host_id) or me.is_organizer,
     }
     return render(request, "registrations/participants.html", ctx)
 
@@ -132,7 +188,7 @@ async def withdraw_page(
     reg = await services.registration_by_token(db, settings, token)
     state = "confirm" if reg.status in services.ACTIVE else "already"
     position = await services.waitlist_position(db, reg)
-    ctx = {"reg": reg, "state": state, "position": position, "token": token}
+    ctx = {"reg": reg, "state": state, "position": position, "action": f"/registrations/withdraw/{token}"}
     return render(request, "registrations/withdraw.html", ctx)
 
 
@@ -148,6 +204,7 @@ async def withdraw_submit(
 handlers = [
     join_submit,
     move_submit,
+    cancel_confirm,
     cancel_submit,
     my_registrations_page,
     participants_page,

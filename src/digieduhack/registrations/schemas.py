@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
-from digieduhack.models import Registration, RegistrationStatus
+from digieduhack.models import Question, Registration, RegistrationStatus
+from digieduhack.questions.schemas import AnswerOut, Answers
+
+
+class JoinIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Joining: the answers to the challenge's questions (none needed when it asks none)."""
+
+    answers: Answers = msgspec.field(default_factory=dict)
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -14,6 +22,7 @@ class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
     from_challenge: Annotated[
         str, msgspec.Meta(min_length=1, max_length=90, description="slug of the challenge you leave")
     ]
+    answers: Answers = msgspec.field(default_factory=dict)
 
 
 class RegistrationOut(msgspec.Struct):
@@ -47,9 +56,18 @@ class ParticipantOut(msgspec.Struct):
     status: RegistrationStatus
     waitlist_position: int | None
     created_at: datetime
+    # the answers to the challenge's questions, in the questions' order (unanswered ones left out)
+    answers: list[AnswerOut] = msgspec.field(default_factory=list)
 
     @classmethod
-    def from_model(cls, r: Registration, position: int | None) -> ParticipantOut:
+    def from_model(
+        cls,
+        r: Registration,
+        position: int | None,
+        questions: Sequence[Question] = (),
+        answers: dict[int, Any] | None = None,
+    ) -> ParticipantOut:
+        given = answers or {}
         return cls(
             id=r.id,
             name=r.account.display_name,
@@ -57,4 +75,5 @@ class ParticipantOut(msgspec.Struct):
             status=r.status,
             waitlist_position=position,
             created_at=r.created_at,
+            answers=[AnswerOut(q.id, q.prompt, given[q.id]) for q in questions if q.id in given],
         )

@@ -21,6 +21,7 @@ from sqlalchemy.sql import ColumnElement
 
 from digieduhack.accounts.services import require_verified_email
 from digieduhack.challenges.calendar import challenge_url, ical, location
+from digieduhack.challenges.status import registration_shut
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, NotFound, field_error
 from digieduhack.events.services import require_open_edition
@@ -35,9 +36,11 @@ from digieduhack.models import (
     RegistrationStatus,
 )
 from digieduhack.outbox.services import Attachment, enqueue
-from digieduhack.registrations.schemas import MoveIn
+from digieduhack.questions.answers import check_answers, questions_of, save_answers
+from digieduhack.registrations.schemas import JoinIn, MoveIn
 from digieduhack.security import RateLimiter, sign, unsign
 from digieduhack.settings import Settings
+from digieduhack.teams.services import drop_member
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 WITHDRAW_PURPOSE = "registration-withdraw"
@@ -94,20 +97,11 @@ async def lock_challenges(db: AsyncSession, slugs: Sequence[str], settings: Sett
     return [by_slug[slug] for slug in slugs]
 
 
-def require_open(challenge: Challenge, event: Event, clock: Clock) -> None:
-    now = clock.now()
-    if challenge.status == ChallengeStatus.CANCELLED:
-        raise Conflict("This challenge was cancelled.")
-    if challenge.status == ChallengeStatus.CLOSED:
-        raise Conflict("Registration for this challenge is closed.")
-    if event.registration_opens_at and now < event.registration_opens_at:
-        raise Conflict(f"Registration opens on {event.registration_opens_at:%d %B %Y at %H:%M} UTC.")
-    if event.registration_closes_at and now >= event.registration_closes_at:
-        raise Conflict("Registration for this event has closed.")
-    if now >= challenge.ends_at:
-        raise Conflict("This challenge is over.")
-    if challenge.registration_deadline and now >= challenge.registration_deadline:
-        raise Conflict("The registration deadline of this challenge has passed.")
+def require_open(challenge: Challenge, clock: Clock) -> None:
+    """Refuse a join while registration is shut (challenges.status.registration_shut has the rule)."""
+    shut = registration_shut(challenge, clock.now())
+    if shut is not None:
+        raise Conflict(shut[1])
 
 
 async def active_registration(db: AsyncSession, account_id: int, challenge_id: int) -> Registration | None:
@@ -283,6 +277,7 @@ async def leave(
     else:
         challenge.waitlisted_count = challenge.waitlisted_count - 1
     await db.flush()
+    await drop_member(db, challenge.id, account.id)
     await notify(db, settings, clock, kind=kind, reg=reg, challenge=challenge, account=account)
 
 
@@ -312,21 +307,31 @@ def count_change(limiter: RateLimiter, settings: Settings, actor: Account) -> No
 
 
 async def join(
-    db: AsyncSession, actor: Account, slug: str, *, clock: Clock, settings: Settings, limiter: RateLimiter
+    db: AsyncSession,
+    actor: Account,
+    slug: str,
+    data: JoinIn | None = None,
+    *,
+    clock: Clock,
+    settings: Settings,
+    limiter: RateLimiter,
 ) -> Registration:
     """Confirmed while there is room, waitlisted when full; a second join, or one beyond the event's
-    limit, is refused."""
+    limit, is refused. The answers to the challenge's questions are checked before anything changes."""
     count_change(limiter, settings, actor)
     require_verified_email(actor)
     challenge = await lock_challenge(db, slug, settings)
     require_open_edition(challenge.event, clock)
-    require_open(challenge, challenge.event, clock)
+    require_open(challenge, clock)
     if await active_registration(db, actor.id, challenge.id) is not None:
         raise AlreadyRegistered("You are already registered for this challenge.")
+    answers = check_answers(await questions_of(db, challenge.id), data.answers if data else {})
     part = await participation(db, challenge.event, actor.id)
     await require_within_limit(db, part, challenge.event, actor.id)
     change_held(part, challenge.event, +1)
-    return await enter(db, challenge, actor, clock=clock, settings=settings)
+    reg = await enter(db, challenge, actor, clock=clock, settings=settings)
+    await save_answers(db, reg, answers)
+    return reg
 
 
 async def move(
@@ -346,7 +351,7 @@ async def move(
     require_verified_email(actor)
     new, old = await lock_challenges(db, [slug, data.from_challenge], settings)
     require_open_edition(new.event, clock)
-    require_open(new, new.event, clock)
+    require_open(new, clock)
     if old.event_id != new.event_id:
         raise Conflict("You can only move between challenges of the same edition.")
     if await active_registration(db, actor.id, new.id) is not None:
@@ -354,9 +359,12 @@ async def move(
     old_reg = await active_registration(db, actor.id, old.id)
     if old_reg is None:
         raise Conflict(f"You hold no registration for '{old.title}' to move from.")
+    answers = check_answers(await questions_of(db, new.id), data.answers)
     await participation(db, new.event, actor.id)  # locked; it holds as many challenges after as before
     await leave(db, old, old_reg, actor, clock=clock, settings=settings)
-    return await enter(db, new, actor, clock=clock, settings=settings)
+    reg = await enter(db, new, actor, clock=clock, settings=settings)
+    await save_answers(db, reg, answers)
+    return reg
 
 
 async def cancel(
@@ -416,6 +424,8 @@ async def end_all(db: AsyncSession, challenge: Challenge, clock: Clock) -> int:
         change_held(await participation(db, challenge.event, reg.account_id), challenge.event, -1)
     challenge.confirmed_count = challenge.waitlisted_count = 0
     await db.flush()
+    for reg in regs:
+        await drop_member(db, challenge.id, reg.account_id)
     return len(regs)
 
 

@@ -1,8 +1,11 @@
 """The host's hand on a challenge's participants: the roster with waitlist positions, promoting a waiting
-person to a free place, removing a registration. Members of the challenge's host change it; organizers
-see it. Each change is audited and tells the person by e-mail."""
+person to a free place, removing a registration. Members of the challenge's host and organizers change it;
+each change is audited and tells the person by e-mail."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,15 +15,25 @@ from digieduhack.challenges.services import get_challenge, is_member, require_me
 from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, Forbidden, NotFound
 from digieduhack.events.services import require_open_edition
-from digieduhack.models import Account, AuditEntry, Challenge, Registration, RegistrationStatus
+from digieduhack.models import Account, AuditEntry, Challenge, Question, Registration, RegistrationStatus
+from digieduhack.questions.answers import answers_of, questions_of
 from digieduhack.registrations.services import ACTIVE, end, lock_challenge, promote
 from digieduhack.settings import Settings
 
-Roster = list[tuple[Registration, int | None]]
+
+@dataclass
+class Roster:
+    """The confirmed in the order they registered, then the waitlist with positions 1..n; the challenge's
+    questions and each registration's answers ({registration id: {question id: value}})."""
+
+    challenge: Challenge
+    rows: list[tuple[Registration, int | None]]
+    questions: list[Question]
+    answers: dict[int, dict[int, Any]]
 
 
-async def participants(db: AsyncSession, actor: Account, slug: str) -> tuple[Challenge, Roster]:
-    """The confirmed in the order they registered, then the waitlist with positions 1..n."""
+async def participants(db: AsyncSession, actor: Account, slug: str) -> Roster:
+    """A challenge's roster, for its host's members and organizers."""
     challenge = await get_challenge(db, slug, actor)
     if not (actor.is_organizer or is_member(actor, challenge.host_id)):
         raise Forbidden("Only organizers and members of this challenge's host can see its participants.")
@@ -32,16 +45,22 @@ async def participants(db: AsyncSession, actor: Account, slug: str) -> tuple[Cha
             .order_by(Registration.id)
         )
     )
-    confirmed = [(r, None) for r in regs if r.status == RegistrationStatus.CONFIRMED]
     waiting = [r for r in regs if r.status == RegistrationStatus.WAITLISTED]
-    return challenge, confirmed + [(r, n) for n, r in enumerate(waiting, start=1)]
+    rows: list[tuple[Registration, int | None]] = [
+        (r, None) for r in regs if r.status == RegistrationStatus.CONFIRMED
+    ]
+    rows += [(r, n) for n, r in enumerate(waiting, start=1)]
+    questions = await questions_of(db, challenge.id)
+    answers = await answers_of(db, [r.id for r in regs]) if questions else {}
+    return Roster(challenge, rows, questions, answers)
 
 
 async def _locked_registration(
     db: AsyncSession, actor: Account, slug: str, reg_id: int, settings: Settings, clock: Clock
 ) -> tuple[Challenge, Registration]:
     challenge = await lock_challenge(db, slug, settings)
-    require_member(actor, challenge.host_id)
+    if not actor.is_organizer:  # organizers oversee every host
+        require_member(actor, challenge.host_id)
     require_open_edition(challenge.event, clock)
     reg = await db.scalar(
         select(Registration)

@@ -1,58 +1,164 @@
-"""Roster downloads, for the API and the pages alike (same handlers, mounted under both routers)."""
+"""Roster downloads in three formats and three scopes, for the API and the pages alike (the same handlers are
+mounted under both routers): `/events/{event}/roster.csv`, `/hosts/{host}/roster.xlsx?event=...`,
+`/challenges/{slug}/roster.json`, each with the same filters, columns and file options (RosterOptions)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get
+from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
-from digieduhack.errors import problems
-from digieduhack.events.services import get_event
+from digieduhack.errors import FieldErrors, humanize, problems
+from digieduhack.events.services import current_event, get_event
 from digieduhack.models import Account
 from digieduhack.rosters import services
+from digieduhack.rosters.schemas import (
+    Column,
+    Delimiter,
+    FileType,
+    Purpose,
+    RosterOptions,
+    RosterRowOut,
+    RosterStatus,
+    Sheets,
+)
+
+MEDIA_TYPES = {
+    FileType.CSV: "text/csv",  # Litestar adds "; charset=utf-8" to text/* types
+    FileType.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    FileType.JSON: "application/json",
+}
+JSON_ROWS = {
+    FileType.JSON: {
+        200: ResponseSpec(
+            list[RosterRowOut],
+            description="The registrations: `registration_id` and the chosen columns",
+            generate_examples=False,
+        )
+    }
+}
+OPTIONS_DOC = (
+    "Filters: `status` (repeatable; default confirmed and waitlisted; checked_in: confirmed, checked in), "
+    "`country` (the participant's), `format` and `language` (the challenge's). Columns: `columns` "
+    "(repeatable; default name, email, team, status, answers; country, occupation, coder and language are "
+    "personal details given only when chosen), or a `purpose` whose preset chooses columns and statuses "
+    "(venue_access, certificates, host_contact). CSV: `delimiter`, `bom`. XLSX: `sheets`. Every export is "
+    "recorded in the audit trail with its filters, columns, purpose and row count."
+)
 
 
-def csv_response(request: Request[Any, Any, Any], stmt: services.RosterSelect, filename: str) -> Stream:
-    rows = services.roster_rows(request.app.state.sessionmaker, stmt)
+async def roster_options(
+    status: Annotated[list[RosterStatus] | None, Parameter(description="statuses to include")] = None,
+    country: Annotated[str | None, Parameter(max_length=2, description="ISO 3166-1 alpha-2")] = None,
+    format: Annotated[str | None, Parameter(max_length=20, description="online, in_person or hybrid")] = None,
+    language: Annotated[str | None, Parameter(max_length=35, description="BCP 47")] = None,
+    columns: Annotated[list[Column] | None, Parameter(description="columns, in order")] = None,
+    purpose: Purpose = Purpose.CUSTOM,
+    delimiter: Delimiter = Delimiter.COMMA,
+    bom: bool = False,
+    sheets: Sheets = Sheets.PER_CHALLENGE,
+) -> RosterOptions:
+    raw: dict[str, Any] = {"status": status or [], "country": (country or "").upper() or None}
+    raw["format"] = format or None
+    raw["language"] = language or None
+    raw |= {
+        "columns": columns or [],
+        "purpose": purpose,
+        "delimiter": delimiter,
+        "bom": bom,
+        "sheets": sheets,
+    }
+    try:
+        return msgspec.convert(raw, RosterOptions)
+    except msgspec.ValidationError as exc:
+        name, message = humanize(str(exc))
+        raise FieldErrors({name or "__all__": message}) from exc
+
+
+def download(request: Request[Any, Any, Any], export: services.Export) -> Stream:
     return Stream(
-        services.csv_stream(rows),
-        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/* types
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        services.stream(export, request.app.state.sessionmaker),
+        media_type=MEDIA_TYPES[export.file_type],
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
-@get(
-    "/events/{event_slug:str}/roster.csv",
-    tags=["rosters"],
-    summary="Roster of a whole event as CSV (organizers)",
-    media_type="text/csv",
-    opt={"writes": True},
-    responses=problems(400, 401, 403, 404),
-)
-async def event_roster_csv(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, event_slug: str, clock: Clock
-) -> Stream:
-    event = await get_event(db, event_slug)
-    stmt = await services.event_export(db, me, event, clock)
-    return csv_response(request, stmt, f"roster-{event.slug}.csv")
+def _route(file_type: FileType, path: str, who: str, scope: str) -> Callable[[Any], HTTPRouteHandler]:
+    return get(
+        path.replace("{ext}", file_type.value),
+        name=f"roster-{scope}-{file_type.value}",
+        tags=["rosters"],
+        summary=f"Roster of {who} as {file_type.value.upper()}",
+        description=OPTIONS_DOC,
+        media_type=MEDIA_TYPES[file_type],
+        dependencies={"options": Provide(roster_options)},
+        opt={"writes": True},
+        responses=problems(400, 401, 403, 404, 422) | JSON_ROWS.get(file_type, {}),
+    )
 
 
-@get(
-    "/challenges/{slug:str}/roster.csv",
-    tags=["rosters"],
-    summary="Roster of one challenge as CSV (organizers, members of its host)",
-    media_type="text/csv",
-    opt={"writes": True},
-    responses=problems(400, 401, 403, 404),
-)
-async def challenge_roster_csv(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account, slug: str, clock: Clock
-) -> Stream:
-    challenge, stmt = await services.challenge_export(db, me, slug, clock)
-    return csv_response(request, stmt, f"roster-{challenge.slug}.csv")
+def handlers_for(file_type: FileType) -> list[HTTPRouteHandler]:
+    @_route(file_type, "/events/{event_slug:str}/roster.{ext}", "a whole event (organizers)", "event")
+    async def event_roster(
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        me: Account,
+        event_slug: str,
+        options: RosterOptions,
+        clock: Clock,
+    ) -> Stream:
+        scope = await services.event_scope(me, await get_event(db, event_slug))
+        return download(request, await services.prepare(db, me, scope, options, file_type, clock))
+
+    @_route(
+        file_type,
+        "/hosts/{host_slug:str}/roster.{ext}",
+        "one host's challenges of an edition (organizers, its members); `event`: the current one by default",
+        "host",
+    )
+    async def host_roster(
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        me: Account,
+        host_slug: str,
+        options: RosterOptions,
+        clock: Clock,
+        event: Annotated[str | None, Parameter(max_length=40, description="the edition's slug")] = None,
+    ) -> Stream:
+        edition = await get_event(db, event) if event else await current_event(db, clock)
+        scope = await services.host_scope(db, me, host_slug, edition)
+        return download(request, await services.prepare(db, me, scope, options, file_type, clock))
+
+    @_route(
+        file_type,
+        "/challenges/{slug:str}/roster.{ext}",
+        "one challenge (organizers, members of its host), a column per question",
+        "challenge",
+    )
+    async def challenge_roster(
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        me: Account,
+        slug: str,
+        options: RosterOptions,
+        clock: Clock,
+    ) -> Stream:
+        scope = await services.challenge_scope(db, me, slug)
+        return download(request, await services.prepare(db, me, scope, options, file_type, clock))
+
+    return [event_roster, host_roster, challenge_roster]
 
 
-handlers = [event_roster_csv, challenge_roster_csv]
+handlers = [handler for file_type in FileType for handler in handlers_for(file_type)]

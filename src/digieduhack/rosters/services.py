@@ -1,24 +1,56 @@
-"""Rosters: who may export what, one streaming row source, CSV safe for spreadsheets."""
+"""Rosters: who may export what, one streaming row source for every format (CSV, XLSX, JSON), cells safe for
+spreadsheets, and an audit entry per export (who, what, which filters and columns, why, how many rows).
+
+Scopes: a whole event (organizers), one host's challenges of an event (organizers, the host's members), one
+challenge (organizers, its host's members). Memory stays flat whatever the number of rows: rows come from a
+server-side cursor in batches, their answers are read per batch in a second session, and each format writes
+as it goes (XLSX through xlsxwriter's constant-memory mode into a temporary file, streamed when complete).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+import msgspec
+import xlsxwriter  # type: ignore[import-untyped]
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from digieduhack.challenges.services import is_member
+from digieduhack.challenges.services import get_host, in_language, is_member
 from digieduhack.clock import Clock
 from digieduhack.errors import Forbidden, NotFound
-from digieduhack.models import Account, AuditEntry, Challenge, Event, Host, Registration, RegistrationStatus
+from digieduhack.models import (
+    Account,
+    AuditEntry,
+    Challenge,
+    Event,
+    Host,
+    Question,
+    Registration,
+    RegistrationStatus,
+    Team,
+    TeamMember,
+)
+from digieduhack.questions.answers import answers_of
+from digieduhack.questions.schemas import AnswerOut, answer_text
+from digieduhack.rosters.schemas import Column, Delimiter, FileType, RosterOptions, RosterStatus, Sheets
 
-RosterSelect = Select[str, str, str, str, str | None, RegistrationStatus, datetime]
-COLUMNS = ("name", "email", "challenge", "host", "country", "status", "registered_at")
+BATCH = 500
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = {Delimiter.COMMA: ",", Delimiter.SEMICOLON: ";", Delimiter.TAB: "\t"}
+# characters (in characters) of each column in XLSX; a question's column gets QUESTION_WIDTH
+WIDTHS = {Column.NAME: 28, Column.EMAIL: 32, Column.CHALLENGE: 36, Column.HOST: 28, Column.ANSWERS: 48}
+DEFAULT_WIDTH = 18
+QUESTION_WIDTH = 30
 
 
 def safe_cell(value: Any) -> str:
@@ -27,87 +59,391 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def authorize_event_roster(actor: Account) -> None:
+# --- scope and authorisation ----------------------------------------------------------------------------
+@dataclass
+class Scope:
+    """What is exported and under which name: `where` selects the registrations' challenges."""
+
+    kind: str  # event, host, challenge
+    target: str  # audit target: "event:2021", "host:leuven-lab@2021", "challenge:maps"
+    filename: str  # without extension
+    where: list[ColumnElement[bool]]  # on Challenge's columns for events and hosts
+    # one challenge's questions (a column each); None when the scope spans several challenges
+    questions: list[Question] | None = None
+
+
+async def event_scope(actor: Account, event: Event) -> Scope:
     if not actor.is_organizer:
         raise Forbidden("Only organizers can export the roster of a whole event.")
+    return Scope("event", f"event:{event.slug}", f"roster-{event.slug}", [Challenge.event_id == event.id])
 
 
-async def authorize_challenge_roster(db: AsyncSession, actor: Account, slug: str) -> Challenge:
+async def host_scope(db: AsyncSession, actor: Account, host_slug: str, event: Event) -> Scope:
+    host = await get_host(db, host_slug)
+    if not (actor.is_organizer or is_member(actor, host.id)):
+        raise Forbidden("Only organizers and members of this host can export its roster.")
+    where = [Challenge.event_id == event.id, Challenge.host_id == host.id]
+    return Scope("host", f"host:{host.slug}@{event.slug}", f"roster-{host.slug}-{event.slug}", where)
+
+
+async def challenge_scope(db: AsyncSession, actor: Account, slug: str) -> Scope:
     challenge = await db.scalar(select(Challenge).where(Challenge.slug == slug))
     if challenge is None:
         raise NotFound(f"There is no challenge '{slug}'.")
     if not (actor.is_organizer or is_member(actor, challenge.host_id)):
         raise Forbidden("Only organizers and members of this challenge's host can export its roster.")
-    return challenge
+    questions = list(
+        await db.scalars(
+            select(Question).where(Question.challenge_id == challenge.id).order_by(Question.position)
+        )
+    )
+    where = [Registration.challenge_id == challenge.id]
+    return Scope("challenge", f"challenge:{challenge.slug}", f"roster-{challenge.slug}", where, questions)
 
 
-def roster_query(*, event_id: int | None = None, challenge_id: int | None = None) -> RosterSelect:
-    stmt = (
+# --- the rows -------------------------------------------------------------------------------------------
+RosterSelect = Select[*tuple[Any, ...]]
+
+
+def roster_query(scope: Scope, options: RosterOptions) -> RosterSelect:
+    """Every registration of the scope matching the filters, ordered by challenge then registration."""
+    _, statuses = options.chosen()
+    wanted: list[ColumnElement[bool]] = []
+    plain = [RegistrationStatus(s.value) for s in statuses if s != RosterStatus.CHECKED_IN]
+    if plain:
+        wanted.append(Registration.status.in_(plain))
+    if RosterStatus.CHECKED_IN in statuses:
+        wanted.append(
+            and_(Registration.status == RegistrationStatus.CONFIRMED, Registration.checked_in_at.is_not(None))
+        )
+    stmt: RosterSelect = (
         select(
-            Account.display_name,
-            Account.email,
+            Registration.id,
+            Registration.challenge_id,
             Challenge.title,
             Host.name,
-            Account.country,
+            Account.display_name,
+            Account.email,
+            Team.name,
             Registration.status,
             Registration.created_at,
+            Registration.checked_in_at,
+            Account.contact_consent_at,
+            Account.country,
+            Account.occupation,
+            Account.is_coder,
+            Account.locale,
         )
         .join(Registration.account)
         .join(Registration.challenge)
         .join(Challenge.host)
+        .outerjoin(
+            TeamMember,
+            and_(
+                TeamMember.challenge_id == Registration.challenge_id,
+                TeamMember.account_id == Registration.account_id,
+            ),
+        )
+        .outerjoin(Team, Team.id == TeamMember.team_id)
+        .where(*scope.where)
+        .where(or_(*wanted))
         .order_by(Challenge.title, Challenge.id, Registration.id)
     )
-    if event_id is not None:
-        stmt = stmt.where(Challenge.event_id == event_id)
-    if challenge_id is not None:
-        stmt = stmt.where(Registration.challenge_id == challenge_id)
+    if options.country:
+        stmt = stmt.where(Account.country == options.country.upper())
+    if options.format:
+        stmt = stmt.where(Challenge.format == options.format)
+    if options.language:
+        stmt = stmt.where(in_language(options.language))
     return stmt
 
 
+@dataclass
+class Row:
+    """One registration with everything a column may show; `answers` by question id."""
+
+    registration_id: int
+    challenge_id: int
+    challenge: str
+    host: str
+    name: str
+    email: str
+    team: str | None
+    status: RegistrationStatus
+    registered_at: datetime
+    checked_in_at: datetime | None
+    contact_consent_at: datetime | None
+    country: str | None
+    occupation: Any
+    coder: bool | None
+    language: str
+    answers: dict[int, Any] = field(default_factory=dict)
+
+
 async def roster_rows(
-    maker: async_sessionmaker[AsyncSession], stmt: RosterSelect
-) -> AsyncIterator[tuple[Any, ...]]:
-    """Rows straight from a server-side cursor, in their own session: constant memory for any size."""
-    async with maker() as db:
-        result = await db.stream(stmt.execution_options(yield_per=500))
-        async for row in result:
-            name, email, challenge, host, country, status, created_at = row
-            yield (name, email, challenge, host, country or "", status.value, created_at.isoformat())
+    maker: async_sessionmaker[AsyncSession], stmt: RosterSelect, with_answers: bool
+) -> AsyncIterator[list[Row]]:
+    """Batches of rows straight from a server-side cursor, in their own session (constant memory); with
+    their answers, read per batch in a second session."""
+    async with maker() as db, maker() as answers_db:
+        result = await db.stream(stmt.execution_options(yield_per=BATCH))
+        async for batch in result.partitions(BATCH):
+            rows = [Row(*values) for values in batch]
+            if with_answers:
+                answers = await answers_of(answers_db, [r.registration_id for r in rows])
+                for r in rows:
+                    r.answers = answers.get(r.registration_id, {})
+            yield rows
 
 
-async def csv_stream(rows: AsyncIterator[tuple[Any, ...]]) -> AsyncIterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    count = 0
-    async for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-        count += 1
-        if count % 500 == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+# --- columns --------------------------------------------------------------------------------------------
+@dataclass
+class Layout:
+    """The header and how each cell is read from a row, for one table (a sheet or the whole file)."""
+
+    header: list[str]
+    cells: list[Callable[[Row], Any]]
+    widths: list[int]
 
 
-async def record_export(db: AsyncSession, actor: Account, target: str, clock: Clock, **details: Any) -> None:
-    db.add(
-        AuditEntry(
-            actor_id=actor.id, action="roster.export", target=target, details=details, created_at=clock.now()
-        )
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _answer_cell(question_id: int) -> Callable[[Row], str]:
+    return lambda row: answer_text(row.answers.get(question_id))
+
+
+def _answers_text(questions: dict[int, Question]) -> Callable[[Row], str]:
+    def text(row: Row) -> str:
+        given = [(questions[qid], v) for qid, v in row.answers.items() if qid in questions]
+        given.sort(key=lambda item: (item[0].challenge_id, item[0].position))
+        return "; ".join(f"{q.prompt}: {answer_text(v)}" for q, v in given)
+
+    return text
+
+
+CELLS: dict[Column, Callable[[Row], Any]] = {
+    Column.NAME: lambda r: r.name,
+    Column.EMAIL: lambda r: r.email,
+    Column.TEAM: lambda r: r.team or "",
+    Column.STATUS: lambda r: "checked_in" if r.checked_in_at else r.status.value,
+    Column.CHALLENGE: lambda r: r.challenge,
+    Column.HOST: lambda r: r.host,
+    Column.REGISTERED_AT: lambda r: _iso(r.registered_at),
+    Column.CHECKED_IN_AT: lambda r: _iso(r.checked_in_at),
+    Column.CONTACT_CONSENT: lambda r: "yes" if r.contact_consent_at else "no",
+    Column.COUNTRY: lambda r: r.country or "",
+    Column.OCCUPATION: lambda r: r.occupation.value if r.occupation else "",
+    Column.CODER: lambda r: "" if r.coder is None else ("yes" if r.coder else "no"),
+    Column.LANGUAGE: lambda r: r.language,
+}
+
+
+def layout(
+    columns: Sequence[Column], questions: Sequence[Question] | None, all_questions: dict[int, Question]
+) -> Layout:
+    """`questions`: one challenge's, a column each in place of `answers`; None: every answer in one column."""
+    out = Layout([], [], [])
+    for column in columns:
+        if column == Column.ANSWERS and questions is not None:
+            for q in questions:
+                out.header.append(q.prompt)
+                out.cells.append(_answer_cell(q.id))
+                out.widths.append(QUESTION_WIDTH)
+            continue
+        out.header.append(column.value)
+        out.cells.append(_answers_text(all_questions) if column == Column.ANSWERS else CELLS[column])
+        out.widths.append(WIDTHS.get(column, DEFAULT_WIDTH))
+    return out
+
+
+async def questions_in(db: AsyncSession, scope: Scope) -> dict[int, Question]:
+    """Every question of the scope's challenges, by id (for the answers column of several challenges)."""
+    if scope.questions is not None:
+        return {q.id: q for q in scope.questions}
+    stmt = select(Question).join(Challenge, Challenge.id == Question.challenge_id).where(*scope.where)
+    return {q.id: q for q in await db.scalars(stmt)}
+
+
+# --- the export ------------------------------------------------------------------------------------------
+@dataclass
+class Export:
+    """A prepared export: the query, its layout and what the writers need."""
+
+    scope: Scope
+    options: RosterOptions
+    file_type: FileType
+    columns: tuple[Column, ...]
+    stmt: RosterSelect
+    questions: dict[int, Question]
+    audit_id: int
+
+    @property
+    def filename(self) -> str:
+        return f"{self.scope.filename}.{self.file_type.value}"
+
+
+async def prepare(
+    db: AsyncSession, actor: Account, scope: Scope, options: RosterOptions, file_type: FileType, clock: Clock
+) -> Export:
+    """Check nothing more (the scope was authorised), record the export, and set it up."""
+    columns, statuses = options.chosen()
+    entry = AuditEntry(
+        actor_id=actor.id,
+        action="roster.export",
+        target=scope.target,
+        details={
+            "format": file_type.value,
+            "purpose": options.purpose.value,
+            "columns": [c.value for c in columns],
+            "filters": {
+                "status": [s.value for s in statuses],
+                "country": options.country,
+                "format": options.format.value if options.format else None,
+                "language": options.language,
+            },
+            "rows": None,  # written when the download completes
+        },
+        created_at=clock.now(),
     )
+    db.add(entry)
     await db.flush()
+    questions = await questions_in(db, scope) if Column.ANSWERS in columns else {}
+    stmt = roster_query(scope, options)
+    return Export(scope, options, file_type, columns, stmt, questions, entry.id)
 
 
-async def event_export(db: AsyncSession, actor: Account, event: Event, clock: Clock) -> RosterSelect:
-    authorize_event_roster(actor)
-    await record_export(db, actor, f"event:{event.slug}", clock, format="csv")
-    return roster_query(event_id=event.id)
+async def _count_rows(maker: async_sessionmaker[AsyncSession], audit_id: int, rows: int) -> None:
+    async with maker() as db, db.begin():
+        entry = await db.get(AuditEntry, audit_id)
+        if entry is not None:
+            entry.details = {**entry.details, "rows": rows}
 
 
-async def challenge_export(
-    db: AsyncSession, actor: Account, slug: str, clock: Clock
-) -> tuple[Challenge, RosterSelect]:
-    challenge = await authorize_challenge_roster(db, actor, slug)
-    await record_export(db, actor, f"challenge:{challenge.slug}", clock, format="csv")
-    return challenge, roster_query(challenge_id=challenge.id)
+async def stream(export: Export, maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[bytes]:
+    """The file's bytes as they are written; the audit entry gets the row count once all are sent."""
+    writer = {FileType.CSV: _csv, FileType.XLSX: _xlsx, FileType.JSON: _json}[export.file_type]
+    counter = [0]
+    async for chunk in writer(export, roster_rows(maker, export.stmt, bool(export.questions)), counter):
+        yield chunk
+    await _count_rows(maker, export.audit_id, counter[0])
+
+
+async def _csv(export: Export, batches: AsyncIterator[list[Row]], counter: list[int]) -> AsyncIterator[bytes]:
+    table = layout(export.columns, export.scope.questions, export.questions)
+    buffer = io.StringIO()
+    out = csv.writer(buffer, delimiter=DELIMITERS[export.options.delimiter], lineterminator="\r\n")
+    out.writerow([safe_cell(h) for h in table.header])
+    yield (("\ufeff" if export.options.bom else "") + buffer.getvalue()).encode()
+    async for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            out.writerow([safe_cell(cell(row)) for cell in table.cells])
+        counter[0] += len(rows)
+        yield buffer.getvalue().encode()
+
+
+async def _json(
+    export: Export, batches: AsyncIterator[list[Row]], counter: list[int]
+) -> AsyncIterator[bytes]:
+    """A JSON array of RosterRowOut objects with the chosen columns (and registration_id) only."""
+    encoder = msgspec.json.Encoder()
+    yield b"["
+    first = True
+    async for rows in batches:
+        parts = []
+        for row in rows:
+            item: dict[str, Any] = {"registration_id": row.registration_id}
+            for column in export.columns:
+                item[column.value] = _json_value(column, row, export.questions)
+            parts.append(encoder.encode(item))
+        if parts:
+            yield (b"" if first else b",") + b",".join(parts)
+            first = False
+        counter[0] += len(rows)
+    yield b"]"
+
+
+def _json_value(column: Column, row: Row, questions: dict[int, Question]) -> Any:
+    if column == Column.ANSWERS:
+        given = sorted(
+            ((questions[qid], v) for qid, v in row.answers.items() if qid in questions),
+            key=lambda item: item[0].position,
+        )
+        return [AnswerOut(q.id, q.prompt, v) for q, v in given]
+    if column == Column.STATUS:
+        return row.status.value
+    if column in (Column.REGISTERED_AT, Column.CHECKED_IN_AT):
+        return row.registered_at if column == Column.REGISTERED_AT else row.checked_in_at
+    if column == Column.CONTACT_CONSENT:
+        return row.contact_consent_at is not None
+    if column == Column.CODER:
+        return row.coder
+    if column == Column.TEAM:
+        return row.team
+    if column == Column.COUNTRY:
+        return row.country
+    return CELLS[column](row)
+
+
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """A worksheet name Excel accepts (31 characters, none of []:*?/\\, unique whatever the case)."""
+    base = SHEET_NAME_BAD.sub(" ", title).strip().strip("'")[:31] or "Roster"
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
+
+
+async def _xlsx(
+    export: Export, batches: AsyncIterator[list[Row]], counter: list[int]
+) -> AsyncIterator[bytes]:
+    """One sheet per challenge (or one in all), header row bold and frozen, widths set; every cell written as
+    text, so nothing in it runs as a formula. Written in constant-memory mode into a temporary file, which is
+    then streamed and deleted."""
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    try:
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+        bold = book.add_format({"bold": True})
+        per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
+        state: dict[str, Any] = {"sheet": None, "challenge": None, "row": 0}
+        used: set[str] = set()
+        table = layout(export.columns, export.scope.questions, export.questions)
+
+        def new_sheet(title: str) -> None:
+            sheet = book.add_worksheet(sheet_name(title, used))
+            for col, (head, width) in enumerate(zip(table.header, table.widths, strict=True)):
+                sheet.set_column(col, col, width)
+                sheet.write_string(0, col, head, bold)
+            sheet.freeze_panes(1, 0)
+            state.update(sheet=sheet, row=1)
+
+        def write(rows: list[Row]) -> None:
+            for row in rows:
+                if state["sheet"] is None or (per_challenge and row.challenge_id != state["challenge"]):
+                    new_sheet(row.challenge if per_challenge else "Roster")
+                    state["challenge"] = row.challenge_id
+                sheet = state["sheet"]
+                for col, cell in enumerate(table.cells):
+                    sheet.write_string(state["row"], col, str(cell(row)))
+                state["row"] += 1
+
+        async for rows in batches:
+            await asyncio.to_thread(write, rows)
+            counter[0] += len(rows)
+        if state["sheet"] is None:
+            new_sheet("Roster")  # an empty roster is a header without rows
+        await asyncio.to_thread(book.close)
+        with open(path, "rb") as handle:  # noqa: ASYNC230 (a local temporary file, read in chunks)
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+    finally:
+        os.unlink(path)
