@@ -4,13 +4,22 @@
     .venv/bin/python bench/join.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
 
 The database is emptied and migrated first (PostgreSQL: its public schema is dropped). Each of
---participants accounts joins one of --challenges challenges (capacity --capacity), --concurrency at a time.
+--participants accounts joins one of --challenges challenges (capacity --capacity).
+
+Two ways to load the server:
+- closed loop (default): --concurrency clients, each sending its next join once the last is answered.
+  The server is always saturated, so by Little's law the latency is about concurrency / throughput.
+- open loop (--rate R): joins arrive at R per second on average (Poisson arrivals, fixed seed), spread over
+  --concurrency clients; a join's latency counts from its scheduled arrival, so waiting for a free client
+  counts too. This is how people arrive when registration opens; it tells which rate the server sustains
+  with a given p99.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import secrets
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -126,26 +135,44 @@ async def run(args: argparse.Namespace) -> None:
     async with running_server(url, args.concurrency) as server:
         client = server.client
         csrf = (await client.get("/api/v1/auth/csrf")).json()["csrf_token"]
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(len(tokens)):
-            queue.put_nowait(i)
         latencies: list[float] = []
         statuses: dict[int, int] = {}
 
-        async def worker() -> None:
-            while not queue.empty():
-                i = queue.get_nowait()
-                t0 = time.perf_counter()
-                r = await client.post(
-                    f"/api/v1/challenges/{slugs[i % len(slugs)]}/registration",
-                    headers={"x-csrftoken": csrf},
-                    cookies={"session": tokens[i], "csrftoken": csrf},
-                )
-                latencies.append(time.perf_counter() - t0)
-                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        async def join(i: int, since: float) -> None:
+            r = await client.post(
+                f"/api/v1/challenges/{slugs[i % len(slugs)]}/registration",
+                headers={"x-csrftoken": csrf},
+                cookies={"session": tokens[i], "csrftoken": csrf},
+            )
+            latencies.append(time.perf_counter() - since)
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        if args.rate is None:
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for i in range(len(tokens)):
+                queue.put_nowait(i)
+
+            async def worker() -> None:
+                while not queue.empty():
+                    await join(queue.get_nowait(), time.perf_counter())
+
+            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        else:
+            clients = asyncio.Semaphore(args.concurrency)
+            arrivals = random.Random(2021)
+            tasks = []
+
+            async def arrive(i: int, at: float) -> None:
+                await asyncio.sleep(max(at - time.perf_counter(), 0))
+                async with clients:
+                    await join(i, at)
+
+            at = t0
+            for i in range(len(tokens)):
+                at += arrivals.expovariate(args.rate)
+                tasks.append(asyncio.create_task(arrive(i, at)))
+            await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
     settings = Settings(database_url=url)
     engine = create_engine(settings)
@@ -155,8 +182,10 @@ async def run(args: argparse.Namespace) -> None:
     await engine.dispose()
     figures = Latencies(latencies)
     print(f"backend       {backend_name(url)}")
+    load = "closed loop" if args.rate is None else f"open loop, {args.rate:g} arrivals/s"
     print(
         f"joins         {len(latencies)} by {args.concurrency} concurrent clients on {len(slugs)} challenges"
+        f" ({load})"
     )
     print(f"statuses      {statuses}")
     print(f"throughput    {len(latencies) / elapsed:.0f} joins/s ({elapsed:.2f} s)")
@@ -176,6 +205,9 @@ def main() -> None:
     parser.add_argument("--challenges", type=int, default=20)
     parser.add_argument("--capacity", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument(
+        "--rate", type=float, help="open loop: joins arriving per second (default: closed loop)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
