@@ -103,8 +103,8 @@ async def test_member_invites_from_the_team_page_and_is_told_to_send_the_link(
     r = await hanne.submit(f"/hosts/{world.host_a.slug}/invitations", {"email": "Carla@example.org"})
     assert r.status_code == 200, r.text
     text = html.unescape(r.text)
-    assert "Invitation ready for carla@example.org" in text
-    assert "Copy this link and send it to carla@example.org. We do not e-mail invitations yet" in text
+    assert "Invitation sent to carla@example.org" in text
+    assert "We have e-mailed this link to carla@example.org. If it does not arrive, copy it" in text
     link = LINK.search(r.text)
     assert link is not None
     invitation = await fetch_one(app, select(HostInvitation))
