@@ -370,7 +370,7 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/challenges/{slug}/registrations/{registration_id}/promote",
         "DELETE /api/v1/challenges/{slug}/registrations/{registration_id}",
         # check-in opens at 00:00 UTC the day before a challenge starts, and the run's clock is months before
-        # the fuzzed edition: always 409 (or 403/404); tests/registrations/test_checkin.py covers the successes
+        # the fuzzed edition: always 409 (or 403/404); tests/registrations/test_checkin.py has the successes
         "POST /api/v1/challenges/{slug}/registrations/{registration_id}/check-in",
         "DELETE /api/v1/challenges/{slug}/registrations/{registration_id}/check-in",
     }

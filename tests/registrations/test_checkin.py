@@ -435,7 +435,9 @@ async def test_promoted_email_carries_the_code_and_the_waitlist_email_none(
     (promoted,) = await messages(app, "registration_promoted")
     assert CHECKIN_LINK.findall(waitlisted.text_body) == []
     (token,) = CHECKIN_LINK.findall(promoted.text_body)
-    assert CHECKIN_LINK.findall(promoted.html_body) == [token] * 4  # around the image, the image, the plain link and its text
+    assert (
+        CHECKIN_LINK.findall(promoted.html_body) == [token] * 4
+    )  # around the image, the image, the plain link and its text
 
 
 async def test_host_member_opens_the_scanned_code_and_checks_in_with_one_tap(
