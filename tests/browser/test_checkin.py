@@ -109,7 +109,10 @@ async def test_host_member_checks_participants_in_on_a_phone_in_place_and_from_a
     qr = alice.get_by_role("img", name=f"Your check-in QR code for {c.title}")
     await expect(qr).to_be_visible()
     # the SVG loaded (CSP allows it): its own size, 8 px a module
-    loaded = "img => img.complete ? img.naturalWidth : new Promise(ok => { img.onload = () => ok(img.naturalWidth); })"
+    loaded = (
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(ok => { img.onload = () => ok(img.naturalWidth); })"
+    )
     assert await qr.evaluate(loaded) > 0
     code_link = await alice.locator(f'#checkin-code-{alices.id} a[href^="/checkin/"]').get_attribute("href")
     assert code_link is not None
