@@ -276,6 +276,7 @@ async def test_check_in_page_searches_names_and_emails_in_any_case_among_the_con
     by_name = await member.get(f"/challenges/{c.slug}/checkin", params={"q": "ALI"})
     by_email = await member.get(f"/challenges/{c.slug}/checkin", params={"q": "School.Ex"})
     nobody = await member.get(f"/challenges/{c.slug}/checkin", params={"q": "100%_"})
+    hostile = await member.get(f"/challenges/{c.slug}/checkin", params={"q": "<script>x</script>"})
     htmx = await member.get(
         f"/challenges/{c.slug}/checkin", params={"q": "bob"}, headers={"hx-request": "true"}
     )
@@ -289,6 +290,7 @@ async def test_check_in_page_searches_names_and_emails_in_any_case_among_the_con
         names(nobody.text) == []
         and text_of(nobody.text, "checkin-none") == 'No confirmed participant matches "100%_".'
     )
+    assert "<script>x" not in hostile.text and "&lt;script&gt;x&lt;/script&gt;" in hostile.text
     # htmx gets the results block only, not the page around it
     assert htmx.text.lstrip().startswith('<section id="checkin-results"') and "<html" not in htmx.text
     assert names(htmx.text) == ["Bob Participant"]
