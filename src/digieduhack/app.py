@@ -55,6 +55,7 @@ from digieduhack.outbox.sender import Running, Sender
 from digieduhack.questions import api as questions_api
 from digieduhack.questions import pages as questions_pages
 from digieduhack.registrations import api as registrations_api
+from digieduhack.registrations import checkin_pages as registrations_checkin
 from digieduhack.registrations import pages as registrations_pages
 from digieduhack.rosters import api as rosters_api
 from digieduhack.rosters import pages as rosters_pages
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *challenges_schedule.handlers,
             *hosts_pages.handlers,
             *registrations_pages.handlers,
+            *registrations_checkin.handlers,
             *questions_pages.handlers,
             *teams_pages.handlers,
             *rosters_api.handlers,

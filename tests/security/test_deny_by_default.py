@@ -41,6 +41,8 @@ PUBLIC = {
     # the withdraw link of a registration e-mail: the signed token is the authorisation
     ("GET", "/registrations/withdraw/{token:str}"),
     ("POST", "/registrations/withdraw/{token:str}"),
+    # the QR code image of a participant's check-in code (shown in e-mails): the signed token is the key
+    ("GET", "/checkin/{token:str}/qr.svg"),
     ("GET", "/signup"),
     ("GET", "/privacy"),
     ("POST", "/signup"),
@@ -155,6 +157,7 @@ async def test_public_handlers_answer_the_anonymous(
         "/verify-email/{token:str}": 404,
         "/password-reset/{token:str}": 404,
         "/registrations/withdraw/{token:str}": 404,  # an invitation's token is no signed withdraw token
+        "/checkin/{token:str}/qr.svg": 404,  # nor a signed check-in code
     }
     for method, template, handler in endpoints(app):
         if not handler.opt.get("public") or method != "GET":

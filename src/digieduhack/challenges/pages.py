@@ -27,6 +27,7 @@ from digieduhack.events.services import (
 )
 from digieduhack.models import Account, Challenge, ChallengeStatus, Event, Host, RegistrationStatus
 from digieduhack.questions.answers import questions_of
+from digieduhack.registrations.codes import checkin_token
 from digieduhack.registrations.services import my_registration_for, waitlist_position
 from digieduhack.settings import Settings
 from digieduhack.teams.services import team_of
@@ -140,6 +141,10 @@ async def show_challenge(
             "values": cancel_form or {},
             "errors": errors or {},
             "show_meeting": services.may_see_meeting(viewer, challenge, confirmed),
+            # the confirmed participant's personal check-in code (its QR code is shown at the door)
+            "checkin_token": checkin_token(request.app.state.settings, registration)
+            if confirmed and registration
+            else None,
             "audience_labels": AUDIENCE_LABELS,
             "now": clock.now(),
             "viewer_zone": auth.viewer_zone(request),

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from digieduhack.clock import Clock
 from digieduhack.errors import problems
 from digieduhack.models import Account
-from digieduhack.registrations import services, waitlist
+from digieduhack.registrations import checkin, services, waitlist
 from digieduhack.registrations.schemas import JoinIn, MoveIn, ParticipantOut, RegistrationOut
 from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
@@ -143,6 +143,43 @@ async def registration_remove(
     await waitlist.remove_by_host(db, me, slug, registration_id, clock=clock, settings=settings)
 
 
+CHECK_IN_WINDOW = (
+    "Members of the challenge's host and organizers; only for a confirmed registration (409 for a waiting or "
+    "cancelled one), from 00:00 UTC the day before the challenge starts until the edition is over (409 "
+    "outside that window). "
+)
+
+
+@post(
+    "/challenges/{slug:str}/registrations/{registration_id:int}/check-in",
+    tags=["registrations"],
+    status_code=HTTP_200_OK,
+    summary="Check a confirmed participant in on the event day (host members, organizers)",
+    description=CHECK_IN_WINDOW + "Checking in again changes nothing: `checked_in_at` keeps the first time.",
+    responses=problems(400, 401, 403, 404, 409),
+)
+async def registration_check_in(
+    db: AsyncSession, me: Account, slug: str, registration_id: RegistrationId, clock: Clock
+) -> ParticipantOut:
+    reg = await checkin.check_in(db, me, slug, registration_id, clock=clock)
+    return ParticipantOut.from_model(reg, None)
+
+
+@delete(
+    "/challenges/{slug:str}/registrations/{registration_id:int}/check-in",
+    tags=["registrations"],
+    status_code=HTTP_200_OK,
+    summary="Undo a check-in (host members, organizers)",
+    description=CHECK_IN_WINDOW + "Undoing when not checked in changes nothing (`checked_in_at` stays null).",
+    responses=problems(400, 401, 403, 404, 409),
+)
+async def registration_check_in_undo(
+    db: AsyncSession, me: Account, slug: str, registration_id: RegistrationId, clock: Clock
+) -> ParticipantOut:
+    reg = await checkin.undo(db, me, slug, registration_id, clock=clock)
+    return ParticipantOut.from_model(reg, None)
+
+
 handlers = [
     registration_join,
     registration_move,
@@ -151,4 +188,6 @@ handlers = [
     challenge_registrations,
     registration_promote,
     registration_remove,
+    registration_check_in,
+    registration_check_in_undo,
 ]

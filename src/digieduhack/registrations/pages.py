@@ -15,7 +15,7 @@ from digieduhack.errors import FieldErrors
 from digieduhack.hosts.api import Token
 from digieduhack.models import Account, Challenge, RegistrationStatus
 from digieduhack.questions.answers import form_answers, questions_of
-from digieduhack.registrations import services, waitlist
+from digieduhack.registrations import codes, services, waitlist
 from digieduhack.registrations.api import RegistrationId
 from digieduhack.registrations.schemas import JoinIn, MoveIn
 from digieduhack.security import RateLimiter
@@ -131,10 +131,17 @@ async def cancel_submit(
 
 @get("/me/registrations", include_in_schema=False)
 async def my_registrations_page(
-    request: Request[Any, Any, Any], db: AsyncSession, me: Account
+    request: Request[Any, Any, Any], db: AsyncSession, me: Account, settings: Settings
 ) -> Response[Any]:
+    registrations = await services.my_registrations(db, me)
+    # each confirmed registration's personal check-in code, shown as a QR code
+    tokens = {
+        r.id: codes.checkin_token(settings, r)
+        for r, _ in registrations
+        if r.status == RegistrationStatus.CONFIRMED
+    }
     return render(
-        request, "registrations/mine.html", {"registrations": await services.my_registrations(db, me)}
+        request, "registrations/mine.html", {"registrations": registrations, "checkin_tokens": tokens}
     )
 
 
@@ -150,6 +157,7 @@ async def participants_page(
         "questions": roster.questions,
         "answers": roster.answers,
         "can_change": is_member(me, roster.challenge.host_id) or me.is_organizer,
+        "checked_in": sum(1 for r, pos in roster.rows if pos is None and r.checked_in_at is not None),
     }
     return render(request, "registrations/participants.html", ctx)
 

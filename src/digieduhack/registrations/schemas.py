@@ -58,6 +58,8 @@ class ParticipantOut(msgspec.Struct):
     created_at: datetime
     # the answers to the challenge's questions, in the questions' order (unanswered ones left out)
     answers: list[AnswerOut] = msgspec.field(default_factory=list)
+    # when they were checked in on the event day (null: not checked in)
+    checked_in_at: datetime | None = None
 
     @classmethod
     def from_model(
@@ -76,4 +78,5 @@ class ParticipantOut(msgspec.Struct):
             waitlist_position=position,
             created_at=r.created_at,
             answers=[AnswerOut(q.id, q.prompt, given[q.id]) for q in questions if q.id in given],
+            checked_in_at=r.checked_in_at,
         )

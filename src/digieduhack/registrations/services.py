@@ -37,13 +37,13 @@ from digieduhack.models import (
 )
 from digieduhack.outbox.services import Attachment, enqueue
 from digieduhack.questions.answers import check_answers, questions_of, save_answers
+from digieduhack.registrations import codes
 from digieduhack.registrations.schemas import JoinIn, MoveIn
-from digieduhack.security import RateLimiter, sign, unsign
+from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.teams.services import drop_member
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
-WITHDRAW_PURPOSE = "registration-withdraw"
 
 
 class AlreadyRegistered(Conflict):
@@ -171,16 +171,15 @@ async def require_within_limit(
 
 # --- e-mails ------------------------------------------------------------------------------------------
 def withdraw_token(settings: Settings, reg: Registration) -> str:
-    return sign(settings.secret_key, WITHDRAW_PURPOSE, str(reg.id))
+    return codes.registration_token(settings, codes.WITHDRAW_PURPOSE, reg.id)
 
 
 def withdraw_url(settings: Settings, reg: Registration) -> str:
-    return f"{settings.base_url.rstrip('/')}/registrations/withdraw/{withdraw_token(settings, reg)}"
+    return codes.absolute(settings, f"/registrations/withdraw/{withdraw_token(settings, reg)}")
 
 
 def registration_for_token(settings: Settings, token: str) -> int | None:
-    value = unsign(settings.secret_key, WITHDRAW_PURPOSE, token)
-    return int(value) if value is not None and value.isdigit() and len(value) < 19 else None
+    return codes.registration_id_of(settings, codes.WITHDRAW_PURPOSE, token)
 
 
 async def notify(
@@ -223,6 +222,9 @@ async def notify(
             "meeting_url": challenge.meeting_url
             if confirmed and challenge.format != ChallengeFormat.IN_PERSON
             else None,
+            # the personal check-in code: its link, and its QR code as an image
+            "checkin_url": codes.checkin_url(settings, reg) if confirmed else None,
+            "checkin_qr_url": f"{codes.checkin_url(settings, reg)}/qr.svg" if confirmed else None,
         },
         attachments=attachments,
         dedupe_key=f"reg:{reg.id}:{kind}",

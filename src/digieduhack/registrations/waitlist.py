@@ -77,7 +77,9 @@ async def _locked_registration(
     return challenge, reg
 
 
-def _audit(actor: Account, action: str, challenge: Challenge, reg: Registration, clock: Clock) -> AuditEntry:
+def audit_entry(
+    actor: Account, action: str, challenge: Challenge, reg: Registration, clock: Clock
+) -> AuditEntry:
     return AuditEntry(
         actor_id=actor.id,
         action=action,
@@ -100,7 +102,7 @@ async def promote_by_host(
             f"waitlist then moves up in order) or remove a confirmed participant first."
         )
     await promote(db, challenge, reg, reg.account, clock=clock, settings=settings)
-    db.add(_audit(actor, "registration.promote", challenge, reg, clock))
+    db.add(audit_entry(actor, "registration.promote", challenge, reg, clock))
     await db.flush()
     reg.challenge = challenge
     return reg
@@ -111,6 +113,6 @@ async def remove_by_host(
 ) -> Registration:
     """Remove a confirmed or waiting person; a freed place goes to the waitlist in order."""
     challenge, reg = await _locked_registration(db, actor, slug, reg_id, settings, clock)
-    db.add(_audit(actor, "registration.remove", challenge, reg, clock))
+    db.add(audit_entry(actor, "registration.remove", challenge, reg, clock))
     await end(db, challenge, reg, reg.account, clock=clock, settings=settings, kind="registration_removed")
     return reg
