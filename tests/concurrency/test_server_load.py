@@ -117,7 +117,9 @@ async def my_registrations(
 async def roster(server: Server, host_member: Participant, challenge: Challenge) -> Counter[tuple[str, str]]:
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
         r = await client.get(
-            f"/api/v1/challenges/{challenge.slug}/roster.csv", headers=auth_headers(server, host_member)
+            f"/api/v1/challenges/{challenge.slug}/roster.csv",
+            params=[("status", s) for s in ("confirmed", "waitlisted", "cancelled")],  # the default: active
+            headers=auth_headers(server, host_member),
         )
     assert r.status_code == 200, r.text
     return Counter((row["email"], row["status"]) for row in csv.DictReader(io.StringIO(r.text)))

@@ -91,7 +91,7 @@ async def test_member_invites_through_the_api_gets_the_link_once_and_only_its_ha
     assert listed.json() == [{**body, "link": None}]
 
 
-async def test_member_invites_from_the_team_page_and_is_told_to_send_the_link(
+async def test_member_invites_from_the_team_page_and_it_is_e_mailed_with_the_link_shown_once(
     app: Litestar, world: factories.World, client_factory: ClientFactory
 ) -> None:
     hanne = await client_factory(world.member_a)
