@@ -43,9 +43,9 @@ from digieduhack.challenges import pages as challenges_pages
 from digieduhack.challenges import schedule as challenges_schedule
 from digieduhack.challenges.status import availability
 from digieduhack.clock import Clock
-from digieduhack.errors import API_HANDLERS, APP_HANDLERS, PAGE_HANDLERS
 from digieduhack.dashboard import api as dashboard_api
 from digieduhack.dashboard import pages as dashboard_pages
+from digieduhack.errors import API_HANDLERS, APP_HANDLERS, PAGE_HANDLERS
 from digieduhack.events import api as events_api
 from digieduhack.events import pages as events_pages
 from digieduhack.hosts import api as hosts_api

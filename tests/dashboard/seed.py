@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from datetime import UTC, date, datetime, time, timedelta
+from html.parser import HTMLParser
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,7 +107,12 @@ async def seed(db: AsyncSession, world: factories.World) -> Seeded:
     await register(db, beta, frank, days_ago(5, 0), RegistrationStatus.CANCELLED)
     await register(db, zeta, erin, days_ago(1, 1))
     # dave deleted his account: the row stays, anonymised (as for the registrations of a past edition)
-    dave.email, dave.display_name, dave.country, dave.deleted_at = "deleted-x@invalid", "Deleted", None, days_ago(0)
+    dave.email, dave.display_name, dave.country, dave.deleted_at = (
+        "deleted-x@invalid",
+        "Deleted",
+        None,
+        days_ago(0),
+    )
     db.add(dave)
     await db.commit()
     past = await factories.event(db, slug="2021", starts_on=date(2021, 11, 9), ends_on=date(2021, 11, 10))

@@ -20,7 +20,9 @@ def bucket(key: str, label: str, participants: int, challenges: int | None = Non
     return {"key": key, "label": label, "participants": participants, "challenges": challenges}
 
 
-def ref(slug: str, title: str, host: tuple[str, str], status: str, capacity: int | None, c: int, w: int) -> Any:
+def ref(
+    slug: str, title: str, host: tuple[str, str], status: str, capacity: int | None, c: int, w: int
+) -> Any:
     return {
         "slug": slug,
         "title": title,
@@ -151,7 +153,13 @@ async def test_an_empty_edition_has_zeros_and_no_days(
     body = (await olga.get(f"/api/v1/events/{world.event.slug}/dashboard")).json()
     assert body["challenges"] == {"total": 0, "published": 0, "draft": 0, "closed": 0, "cancelled": 0}
     assert body["participants"] == {"confirmed": 0, "waitlisted": 0, "checked_in": 0, "cancelled": 0}
-    assert (body["hosts"], body["by_country"], body["per_day"], body["full"], body["empty"]) == (0, [], [], [], [])
+    assert (body["hosts"], body["by_country"], body["per_day"], body["full"], body["empty"]) == (
+        0,
+        [],
+        [],
+        [],
+        [],
+    )
     page = await olga.get(f"/events/{world.event.slug}/dashboard")
     assert page.status_code == 200
     assert text_of(page.text, "chart-per-day") == (
@@ -186,9 +194,7 @@ async def test_the_dashboard_page_draws_each_chart_as_an_svg_image_followed_by_i
     r = await olga.get(f"/events/{world.event.slug}/dashboard")
     assert r.status_code == 200
     html = r.text
-    assert text_of(html, "total-challenges") == (
-        "6 challenges 3 published, 1 draft, 1 closed, 1 cancelled"
-    )
+    assert text_of(html, "total-challenges") == ("6 challenges 3 published, 1 draft, 1 closed, 1 cancelled")
     assert text_of(html, "total-hosts") == "2 hosts"
     assert text_of(html, "total-confirmed") == "4 confirmed"
     assert text_of(html, "total-waitlisted") == "1 on waitlists"
@@ -222,7 +228,9 @@ async def test_the_dashboard_page_draws_each_chart_as_an_svg_image_followed_by_i
         *([day(n), str(count)] for n, count in [(5, 2), (4, 0), (3, 2), (2, 0), (1, 2), (0, 0)]),
     ]
     # one bar per day, the highest days the tallest (110 px), empty days flat
-    heights = re.findall(r'<rect class="day-bar" x="[\d.]+%" y="[\d.]+" width="[\d.]+%" height="([\d.]+)"', html)
+    heights = re.findall(
+        r'<rect class="day-bar" x="[\d.]+%" y="[\d.]+" width="[\d.]+%" height="([\d.]+)"', html
+    )
     assert heights == ["110.0", "0.0", "110.0", "0.0", "110.0", "0.0"]
     # the challenges to look at, with links
     assert text_of(html, "full-challenges") == (
