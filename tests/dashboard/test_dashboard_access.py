@@ -136,3 +136,19 @@ async def test_unknown_event_or_host_is_404(world: factories.World, client_facto
     ]:
         r = await olga.get(path)
         assert (r.status_code, r.json()["detail"]) == (404, detail), path
+
+
+async def test_organizer_and_host_pages_link_to_the_dashboards(
+    world: factories.World, client_factory: ClientFactory
+) -> None:
+    olga = await client_factory(world.organizer)
+    organizer = (await olga.get("/organizer")).text
+    assert f'href="/events/{world.event.slug}/dashboard" id="dashboard-link"' in organizer
+    assert f'href="/events/{world.event.slug}/readiness" id="readiness-link"' in organizer
+    hanne = await client_factory(world.member_a)
+    assert 'id="dashboard-leuven-lab" href="/hosts/leuven-lab/dashboard"' in (await hanne.get("/host")).text
+    link = 'id="host-dashboard-link" href="/hosts/leuven-lab/dashboard"'
+    assert link in (await hanne.get("/hosts/leuven-lab")).text
+    assert link in (await olga.get("/hosts/leuven-lab")).text
+    assert link not in (await (await client_factory(world.member_b)).get("/hosts/leuven-lab")).text
+    assert link not in (await (await client_factory()).get("/hosts/leuven-lab")).text
