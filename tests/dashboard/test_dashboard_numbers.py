@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from litestar import Litestar
@@ -270,3 +271,43 @@ async def test_the_dashboard_costs_the_same_number_of_queries_whatever_the_size(
         db, seeded.gamma, await factories.account(db, country="NL"), days_ago(0), RegistrationStatus.CONFIRMED
     )
     assert await queries() == before
+
+
+async def test_a_deleted_account_still_counts_in_a_past_edition_with_an_unknown_country(
+    world: factories.World, db: AsyncSession, client_factory: ClientFactory
+) -> None:
+    past = await factories.event(db, slug="2021", starts_on=date(2021, 11, 9), ends_on=date(2021, 11, 10))
+    archived = await factories.challenge(db, past, world.host_a, slug="archived", capacity=1)
+    await register(db, archived, world.bob, days_ago(2))
+    bob = await client_factory(world.bob)
+    gone = await bob.delete("/api/v1/me", json={"password": factories.PASSWORD})
+    assert gone.status_code == 204, gone.text
+    olga = await client_factory(world.organizer)
+    body = (await olga.get("/api/v1/events/2021/dashboard")).json()
+    assert body["participants"] == {"confirmed": 1, "waitlisted": 0, "checked_in": 0, "cancelled": 0}
+    assert body["by_country"] == [bucket("unknown", "Unknown", 1)]
+    assert [c["slug"] for c in body["full"]] == ["archived"]
+
+
+async def test_a_hosts_dashboard_page_shows_its_numbers_and_its_readiness(
+    world: factories.World, db: AsyncSession, client_factory: ClientFactory
+) -> None:
+    await seed(db, world)
+    hanne = await client_factory(world.member_a)
+    r = await hanne.get(f"/hosts/{world.host_a.slug}/dashboard")
+    assert r.status_code == 200
+    assert text_of(r.text, "total-challenges") == "3 challenges 2 published, 0 draft, 0 closed, 1 cancelled"
+    assert text_of(r.text, "total-hosts") is None  # one host: itself
+    assert text_of(r.text, "chart-host-kind") is None
+    assert table_rows(r.text, "chart-language-table") == [
+        ["Language", "Participants", "Challenges"],
+        ["English (en)", "3", "1"],
+        ["Dutch (nl)", "1", "1"],
+    ]
+    assert text_of(r.text, "readiness-title") == "Ready for the event: 50%"
+    assert (
+        text_of(r.text, "check-contact")
+        == "✗ Contact given (e-mail or website): no contact e-mail or website"
+    )
+    assert text_of(r.text, "check-capacity") == "✓ Capacity set"
+    assert "Nairobi" not in r.text and "Gamma" not in r.text
