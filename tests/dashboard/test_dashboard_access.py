@@ -145,6 +145,9 @@ async def test_organizer_and_host_pages_link_to_the_dashboards(
     organizer = (await olga.get("/organizer")).text
     assert f'href="/events/{world.event.slug}/dashboard" id="dashboard-link"' in organizer
     assert f'href="/events/{world.event.slug}/readiness" id="readiness-link"' in organizer
+    editions = f'id="dashboard-{world.event.slug}" href="/events/{world.event.slug}/dashboard"'
+    assert editions in (await olga.get("/events")).text
+    assert editions not in (await (await client_factory(world.member_a)).get("/events")).text
     hanne = await client_factory(world.member_a)
     assert 'id="dashboard-leuven-lab" href="/hosts/leuven-lab/dashboard"' in (await hanne.get("/host")).text
     link = 'id="host-dashboard-link" href="/hosts/leuven-lab/dashboard"'
