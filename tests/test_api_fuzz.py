@@ -76,8 +76,9 @@ SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST
 # password reset (ask, set), the profile (read, change), the data export and deleting one's account; moving a
 # registration, the host's roster with promote and remove; a challenge's questions (list, add, change,
 # delete); rosters of an event, a host and a challenge in CSV, XLSX and JSON; teams (list, create, show, renew
-# the code, invite, leave, join); the audit trail; API tokens (list, create, revoke); check-in and its undo
-OPERATIONS = 74
+# the code, invite, leave, join); the audit trail; API tokens (list, create, revoke); check-in and its undo;
+# the dashboards of an edition and of a host, the hosts' readiness and reminding a host
+OPERATIONS = 78
 
 
 @dataclass
@@ -374,6 +375,9 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/hosts/{host_slug}/decision",
         "GET /api/v1/outbox",
         "GET /api/v1/audit",
+        "GET /api/v1/events/{event_slug}/dashboard",
+        "GET /api/v1/events/{event_slug}/readiness",
+        "POST /api/v1/events/{event_slug}/readiness/{host_slug}/remind",
         # the fuzzed passwords are wrong: deleting the identities would end the run (tests/accounts does it)
         "DELETE /api/v1/me",
         # their rows are used up by operations that run before them (alice's registration cancelled by

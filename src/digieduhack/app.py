@@ -43,6 +43,8 @@ from digieduhack.challenges import pages as challenges_pages
 from digieduhack.challenges import schedule as challenges_schedule
 from digieduhack.challenges.status import availability
 from digieduhack.clock import Clock
+from digieduhack.dashboard import api as dashboard_api
+from digieduhack.dashboard import pages as dashboard_pages
 from digieduhack.errors import API_HANDLERS, APP_HANDLERS, PAGE_HANDLERS
 from digieduhack.events import api as events_api
 from digieduhack.events import pages as events_pages
@@ -222,6 +224,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *rosters_api.handlers,
             *outbox_api.handlers,
             *audit_api.handlers,
+            *dashboard_api.handlers,
         ],
         exception_handlers=API_HANDLERS,
     )
@@ -242,6 +245,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *rosters_pages.handlers,
             *outbox_pages.handlers,
             *audit_pages.handlers,
+            *dashboard_pages.handlers,
         ],
         exception_handlers=PAGE_HANDLERS,
         include_in_schema=False,  # pages (and the roster downloads mounted here too) are not the JSON API

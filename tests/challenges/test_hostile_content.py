@@ -32,7 +32,8 @@ async def test_description_markdown_is_rendered_and_sanitised(
 async def test_hostile_titles_and_names_are_escaped_on_every_page(
     world: factories.World, db: AsyncSession, client_factory: ClientFactory
 ) -> None:
-    c = await factories.challenge(db, world.event, world.host_a, slug="evil", title=HOSTILE[:100])
+    # full once alice joins: the dashboard lists it
+    c = await factories.challenge(db, world.event, world.host_a, slug="evil", title=HOSTILE[:100], capacity=1)
     world.host_a.name = HOSTILE[:100]
     await db.commit()
     await factories.registration(db, c, world.alice)
@@ -42,6 +43,9 @@ async def test_hostile_titles_and_names_are_escaped_on_every_page(
         (await client_factory(world.alice), "/me/registrations"),
         (await client_factory(world.member_a), "/host"),
         (await client_factory(world.organizer), "/organizer"),
+        (await client_factory(world.organizer), f"/events/{world.event.slug}/dashboard"),
+        (await client_factory(world.organizer), f"/events/{world.event.slug}/readiness"),
+        (await client_factory(world.member_a), f"/hosts/{world.host_a.slug}/dashboard"),
     ]:
         response = await client.get(url)
         assert response.status_code == 200, url
