@@ -206,6 +206,14 @@ class Layout:
     widths: list[int]
 
 
+def roster_status(row: Row) -> RosterStatus:
+    """The status a roster shows, the same in every format and the same words as the `status` filter:
+    checked_in for the confirmed who were checked in (a cancelled one stays cancelled)."""
+    if row.status == RegistrationStatus.CONFIRMED and row.checked_in_at is not None:
+        return RosterStatus.CHECKED_IN
+    return RosterStatus(row.status.value)
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
@@ -227,7 +235,7 @@ CELLS: dict[Column, Callable[[Row], Any]] = {
     Column.NAME: lambda r: r.name,
     Column.EMAIL: lambda r: r.email,
     Column.TEAM: lambda r: r.team or "",
-    Column.STATUS: lambda r: "checked_in" if r.checked_in_at else r.status.value,
+    Column.STATUS: lambda r: roster_status(r).value,
     Column.CHALLENGE: lambda r: r.challenge,
     Column.HOST: lambda r: r.host,
     Column.REGISTERED_AT: lambda r: _iso(r.registered_at),
@@ -358,6 +366,8 @@ async def _json(
             item: dict[str, Any] = {"registration_id": row.registration_id}
             for column in export.columns:
                 item[column.value] = _json_value(column, row, export.questions)
+                if column == Column.STATUS:
+                    item["checked_in"] = row.checked_in_at is not None
             parts.append(encoder.encode(item))
         if parts:
             yield (b"" if first else b",") + b",".join(parts)
@@ -374,7 +384,7 @@ def _json_value(column: Column, row: Row, questions: dict[int, Question]) -> Any
         )
         return [AnswerOut(q.id, q.prompt, v) for q, v in given]
     if column == Column.STATUS:
-        return row.status.value
+        return roster_status(row).value
     if column in (Column.REGISTERED_AT, Column.CHECKED_IN_AT):
         return row.registered_at if column == Column.REGISTERED_AT else row.checked_in_at
     if column == Column.CONTACT_CONSENT:
@@ -388,16 +398,36 @@ def _json_value(column: Column, row: Row, questions: dict[int, Question]) -> Any
     return CELLS[column](row)
 
 
-SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+SHEET_NAME_MAX = 31  # UTF-16 code units, as Excel counts them: an emoji outside the BMP takes two
+RESERVED_SHEET_NAMES = {"history"}  # Excel keeps it for its change tracking
+
+
+def _utf16_cut(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` UTF-16 code units (never half an emoji)."""
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:i]
+    return text
+
+
+def _trim(name: str) -> str:
+    """No space or apostrophe at either end (Excel refuses an apostrophe there)."""
+    return name.strip(" '")
 
 
 def sheet_name(title: str, used: set[str]) -> str:
-    """A worksheet name Excel accepts (31 characters, none of []:*?/\\, unique whatever the case)."""
-    base = SHEET_NAME_BAD.sub(" ", title).strip().strip("'")[:31] or "Roster"
+    """A worksheet name Excel accepts: at most 31 UTF-16 units, none of []:*?/\\ or control characters, no
+    apostrophe at either end, not "History", unique whatever the case (a duplicate gets " (2)", " (3)"...)."""
+    base = _trim(_utf16_cut(_trim(SHEET_NAME_BAD.sub(" ", title)), SHEET_NAME_MAX)) or "Roster"
+    if base.lower() in RESERVED_SHEET_NAMES:
+        base = f"{base} (1)"
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name, n = _trim(_utf16_cut(base, SHEET_NAME_MAX - len(suffix))) + suffix, n + 1
     used.add(name.lower())
     return name
 
