@@ -32,6 +32,7 @@ from digieduhack.models import (
     Account,
     AuditEntry,
     Challenge,
+    ChallengeStatus,
     Event,
     Host,
     Question,
@@ -88,9 +89,11 @@ async def host_scope(db: AsyncSession, actor: Account, host_slug: str, event: Ev
 
 async def challenge_scope(db: AsyncSession, actor: Account, slug: str) -> Scope:
     challenge = await db.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None:
+    allowed = challenge is not None and (actor.is_organizer or is_member(actor, challenge.host_id))
+    # another host's draft does not exist for this actor, as everywhere else (get_challenge)
+    if challenge is None or (not allowed and challenge.status == ChallengeStatus.DRAFT):
         raise NotFound(f"There is no challenge '{slug}'.")
-    if not (actor.is_organizer or is_member(actor, challenge.host_id)):
+    if not allowed:
         raise Forbidden("Only organizers and members of this challenge's host can export its roster.")
     questions = list(
         await db.scalars(
