@@ -398,6 +398,8 @@ def _json_value(column: Column, row: Row, questions: dict[int, Question]) -> Any
         return row.team
     if column == Column.COUNTRY:
         return row.country
+    if column == Column.OCCUPATION:
+        return row.occupation.value if row.occupation else None
     return CELLS[column](row)
 
 
@@ -439,8 +441,9 @@ async def _xlsx(
     export: Export, batches: AsyncIterator[list[Row]], counter: list[int]
 ) -> AsyncIterator[bytes]:
     """One sheet per challenge (or one in all), header row bold and frozen, widths set; every cell written as
-    text, so nothing in it runs as a formula. Written in constant-memory mode into a temporary file, which is
-    then streamed and deleted."""
+    text, so nothing in it runs as a formula, and neutralised like in CSV (the same text in both: a cell
+    edited in Excel, or the sheet saved as CSV, stays harmless). Written in constant-memory mode into a
+    temporary file, which is then streamed and deleted."""
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:
@@ -455,7 +458,7 @@ async def _xlsx(
             sheet = book.add_worksheet(sheet_name(title, used))
             for col, (head, width) in enumerate(zip(table.header, table.widths, strict=True)):
                 sheet.set_column(col, col, width)
-                sheet.write_string(0, col, head, bold)
+                sheet.write_string(0, col, safe_cell(head), bold)
             sheet.freeze_panes(1, 0)
             state.update(sheet=sheet, row=1)
 
@@ -466,7 +469,7 @@ async def _xlsx(
                     state["challenge"] = row.challenge_id
                 sheet = state["sheet"]
                 for col, cell in enumerate(table.cells):
-                    sheet.write_string(state["row"], col, str(cell(row)))
+                    sheet.write_string(state["row"], col, safe_cell(cell(row)))
                 state["row"] += 1
 
         async for rows in batches:
