@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import backend_name, fresh_database, running_server
+from common import backend_name, cpu_seconds, fresh_database, running_server
 from sqlalchemy import func, insert, select, text
 
 from digieduhack.db import create_engine, create_sessionmaker
@@ -333,6 +333,7 @@ class Figures:
     lines: int
     rss_before_mb: float
     growth_mb: float
+    cpu_s: float  # CPU time the server spent on the download (the machine may be shared: wall time is not)
 
 
 async def download(server_pid: int, client: Any, url: str, file_type: str) -> Figures:
@@ -340,6 +341,7 @@ async def download(server_pid: int, client: Any, url: str, file_type: str) -> Fi
     hwm_reset = reset_peak(server_pid)
     size = lines = 0
     first_byte = 0.0
+    cpu0 = cpu_seconds(server_pid)
     with Sampler(server_pid) as sampler:
         t0 = time.perf_counter()
         async with client.stream("GET", url) as response:
@@ -351,6 +353,7 @@ async def download(server_pid: int, client: Any, url: str, file_type: str) -> Fi
                 size += len(chunk)
                 lines += chunk.count(b"\n")
         total = time.perf_counter() - t0
+    cpu = cpu_seconds(server_pid) - cpu0
     peak = max(sampler.peak, status_kb(server_pid, "VmHWM") if hwm_reset else 0)
     return Figures(
         file_type,
@@ -361,6 +364,7 @@ async def download(server_pid: int, client: Any, url: str, file_type: str) -> Fi
         lines,
         rss_before / 1024,
         (peak - rss_before) / 1024,
+        cpu,
     )
 
 
@@ -385,6 +389,10 @@ async def run_one(url: str, rows: int, args: argparse.Namespace) -> list[Figures
     return figures
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 async def run(args: argparse.Namespace) -> None:
     url = args.database_url or SQLITE_URL
     print(f"backend       {backend_name(url)}  ({url})")
@@ -392,14 +400,15 @@ async def run(args: argparse.Namespace) -> None:
         figures = await run_one(url, rows, args)
         print(f"rows          {rows} registrations in {args.challenges} challenges, the whole event's roster")
         print(
-            f"{'format':8}{'headers':>10}{'1st byte':>11}{'total':>10}{'size':>12}{'lines':>9}"
-            f"{'RSS':>10}{'growth':>10}"
+            f"{'format':8}{'headers':>10}{'1st byte':>11}{'total':>10}{'cpu':>9}{'size':>10}{'lines':>9}"
+            f"{'RSS':>8}{'growth':>9}"
         )
         for f in figures:
             print(
-                f"{f.file_type:8}{f.headers_ms:8.0f}ms{f.first_byte_ms:9.0f}ms{f.total_s:9.2f}s"
-                f"{f.size / 1e6:10.1f}MB{f.lines:9d}{f.rss_before_mb:8.0f}MB{f.growth_mb:8.1f}MB"
+                f"{f.file_type:8}{f.headers_ms:8.0f}ms{f.first_byte_ms:9.0f}ms{f.total_s:9.2f}s{f.cpu_s:8.2f}s"
+                f"{f.size / 1e6:8.1f}MB{f.lines:9d}{f.rss_before_mb:6.0f}MB{f.growth_mb:7.1f}MB"
             )
+        print(f"load          {load_average()} (1, 5, 15 min: the machine may be shared)")
 
 
 def main() -> None:

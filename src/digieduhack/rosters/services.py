@@ -10,6 +10,7 @@ as it goes (XLSX through xlsxwriter's constant-memory mode into a temporary file
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -47,6 +48,7 @@ from digieduhack.questions.schemas import AnswerOut, answer_text
 from digieduhack.rosters.schemas import Column, Delimiter, FileType, RosterOptions, RosterStatus, Sheets
 
 BATCH = 2000  # rows fetched, answered and written at a time
+PREFETCH = 2  # batches read ahead of the writer
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = {Delimiter.COMMA: ",", Delimiter.SEMICOLON: ";", Delimiter.TAB: "\t"}
 # characters (in characters) of each column in XLSX; a question's column gets QUESTION_WIDTH
@@ -184,7 +186,7 @@ def roster_query(scope: Scope, options: RosterOptions) -> RosterSelect:
     return stmt
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One registration with everything a column may show; `answers` by question id."""
 
@@ -209,17 +211,37 @@ class Row:
 async def roster_rows(
     maker: async_sessionmaker[AsyncSession], stmt: RosterSelect, with_answers: bool
 ) -> AsyncIterator[list[Row]]:
-    """Batches of rows straight from a server-side cursor, in their own session (constant memory); with
-    their answers, read per batch in a second session."""
-    async with maker() as db, maker() as answers_db:
-        result = await db.stream(stmt.execution_options(yield_per=BATCH))
-        async for batch in result.partitions(BATCH):
-            rows = [Row(*values) for values in batch]
-            if with_answers:
-                answers = await _answers_of(answers_db, [r.registration_id for r in rows])
-                for r in rows:
-                    r.answers = answers.get(r.registration_id, {})
-            yield rows
+    """Batches of rows straight from a server-side cursor (Core rows, no ORM), in their own session (constant
+    memory); with their answers, read per batch in a second session. The next batch is fetched while the
+    writer handles this one (at most PREFETCH batches wait)."""
+    queue: asyncio.Queue[list[Row] | Exception | None] = asyncio.Queue(maxsize=PREFETCH)
+
+    async def produce() -> None:
+        try:
+            async with maker() as db, maker() as answers_db:
+                conn = await db.connection()
+                result = await conn.stream(stmt.execution_options(yield_per=BATCH))
+                async for batch in result.partitions(BATCH):
+                    rows = [Row(*values) for values in batch]
+                    if with_answers:
+                        answers = await _answers_of(answers_db, [r.registration_id for r in rows])
+                        for r in rows:
+                            r.answers = answers.get(r.registration_id, {})
+                    await queue.put(rows)
+            await queue.put(None)
+        except Exception as exc:  # handed to the writer, which raises it
+            await queue.put(exc)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:  # done, failed, or the client went away: the cursor and sessions close
+        producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer
 
 
 async def _answers_of(db: AsyncSession, registration_ids: list[int]) -> dict[int, dict[int, Any]]:
