@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import openpyxl
@@ -74,8 +76,8 @@ def sheet_rows(book: openpyxl.Workbook) -> dict[str, list[list[str]]]:
 
 
 def column_widths(ws: Any) -> dict[int, float]:
-    """Each column's width in characters, by number (1 = A): xlsxwriter writes one <col> per run of equal
-    widths, with Excel's 5 pixels of padding (+0.7109375)."""
+    """Each column's width in characters, by number (1 = A), from <col> elements that may span several
+    columns; stored with Excel's 5 pixels of padding (+0.7109375)."""
     out = {}
     for dim in ws.column_dimensions.values():
         for n in range(dim.min, dim.max + 1):
@@ -319,7 +321,6 @@ async def test_event_roster_puts_all_answers_in_one_column_and_one_xlsx_sheet_pe
     for ws in [*book.worksheets, *single.worksheets]:
         assert ws.freeze_panes == "A2"  # the header stays in view
         assert [c.font.b for c in ws[1]] == [True] * 5  # bold
-        # widths in characters (xlsxwriter stores them with Excel's 5 pixels of padding: +0.7109375)
         assert column_widths(ws) == {1: 28, 2: 32, 3: 18, 4: 18, 5: 48}
 
 
@@ -804,3 +805,50 @@ async def test_the_export_form_offers_every_option_and_the_default_minimum(
     assert 'name="sheets" value="single"' in html
     for purpose in ("custom", "venue_access", "certificates", "host_contact"):
         assert f'name="purpose" value="{purpose}"' in html
+
+
+async def test_xlsx_is_a_well_formed_package_and_keeps_any_text_exactly(
+    world: factories.World, db: AsyncSession, client_factory: ClientFactory
+) -> None:
+    """Markup, entities, control characters and text that looks like Excel's own _xHHHH_ escapes come back as
+    they were; a cell longer than Excel's 32,767 characters is cut there; every part of the zip is XML."""
+    c = await factories.challenge(db, world.event, world.host_a, slug="robots", title="R&D <b>")
+    tricky = [
+        "<b>bold</b> & &amp; \"q\" 'a'",
+        "_x0041_ stays",
+        "bell\x07 esc\x1b vt\x0b",
+        "é 🤖 ü",
+        "x" * 40000,
+    ]
+    for n, name in enumerate(tricky):
+        await factories.registration(db, c, await factories.account(db, f"t{n}@example.org", name[:200]))
+    answer_q = Question(
+        challenge_id=c.id, position=1, kind=QuestionKind.LONG_TEXT, prompt="Long?", options=[], required=False
+    )
+    answer_q.created_at = factories.now()
+    db.add(answer_q)
+    await db.commit()
+    regs = list(await db.scalars(select(Registration.id).order_by(Registration.id)))
+    for reg_id, value in zip(regs, tricky, strict=True):
+        db.add(Answer(registration_id=reg_id, question_id=answer_q.id, value=value))
+    await db.commit()
+    organizer = await client_factory(world.organizer)
+
+    response = await organizer.get("/api/v1/challenges/robots/roster.xlsx?columns=name&columns=answers")
+
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        assert package.testzip() is None
+        for part in package.namelist():
+            ElementTree.fromstring(package.read(part))  # well-formed
+        assert sorted(package.namelist()) == [
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "xl/_rels/workbook.xml.rels",
+            "xl/styles.xml",
+            "xl/workbook.xml",
+            "xl/worksheets/sheet1.xml",
+        ]
+    rows = sheet_rows(read_xlsx(response))["R&D <b>"]
+    assert rows[0] == ["name", "Long?"]
+    assert [r[1] for r in rows[1:]] == [*tricky[:4], "x" * 32767]
+    assert [r[0] for r in rows[1:]] == [t[:200] for t in tricky]

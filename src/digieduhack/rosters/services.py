@@ -4,7 +4,7 @@ spreadsheets, and an audit entry per export (who, what, which filters and column
 Scopes: a whole event (organizers), one host's challenges of an event (organizers, the host's members), one
 challenge (organizers, its host's members). Memory stays flat whatever the number of rows: rows come from a
 server-side cursor in batches, their answers are read per batch in a second session, and each format writes
-as it goes (XLSX through xlsxwriter's constant-memory mode into a temporary file, streamed when complete).
+as it goes (XLSX too: a zip streamed entry by entry, rosters/xlsx.py).
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ import asyncio
 import contextlib
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import msgspec
-import xlsxwriter  # type: ignore[import-untyped]
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
@@ -46,6 +43,7 @@ from digieduhack.models import (
 )
 from digieduhack.questions.schemas import AnswerOut, answer_text
 from digieduhack.rosters.schemas import Column, Delimiter, FileType, RosterOptions, RosterStatus, Sheets
+from digieduhack.rosters.xlsx import StreamingWorkbook
 
 BATCH = 2000  # rows fetched, answered and written at a time
 PREFETCH = 2  # batches read ahead of the writer
@@ -512,44 +510,25 @@ async def _xlsx(
 ) -> AsyncIterator[bytes]:
     """One sheet per challenge (or one in all), header row bold and frozen, widths set; every cell written as
     text, so nothing in it runs as a formula, and neutralised like in CSV (the same text in both: a cell
-    edited in Excel, or the sheet saved as CSV, stays harmless). Written in constant-memory mode into a
-    temporary file, which is then streamed and deleted."""
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
-        bold = book.add_format({"bold": True})
-        per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
-        state: dict[str, Any] = {"sheet": None, "challenge": None, "row": 0}
-        used: set[str] = set()
-        table = layout(export.columns, export.scope.questions, export.questions)
-
-        def new_sheet(title: str) -> None:
-            sheet = book.add_worksheet(sheet_name(title, used))
-            for col, (head, width) in enumerate(zip(table.header, table.widths, strict=True)):
-                sheet.set_column(col, col, width)
-                sheet.write_string(0, col, safe_cell(head), bold)
-            sheet.freeze_panes(1, 0)
-            state.update(sheet=sheet, row=1)
-
-        def write(rows: list[Row]) -> None:
-            for row in rows:
-                if state["sheet"] is None or (per_challenge and row.challenge_id != state["challenge"]):
-                    new_sheet(row.challenge if per_challenge else "Roster")
-                    state["challenge"] = row.challenge_id
-                sheet = state["sheet"]
-                for col, cell in enumerate(table.cells):
-                    sheet.write_string(state["row"], col, safe_cell(cell(row)))
-                state["row"] += 1
-
-        async for rows in batches:
-            await asyncio.to_thread(write, rows)
-            counter[0] += len(rows)
-        if state["sheet"] is None:
-            new_sheet("Roster")  # an empty roster is a header without rows
-        await asyncio.to_thread(book.close)
-        with open(path, "rb") as handle:  # noqa: ASYNC230 (a local temporary file, read in chunks)
-            while chunk := handle.read(256 * 1024):
-                yield chunk
-    finally:
-        os.unlink(path)
+    edited in Excel, or the sheet saved as CSV, stays harmless). Streamed as it is written (xlsx.py)."""
+    book = StreamingWorkbook()
+    per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
+    table = layout(export.columns, export.scope.questions, export.questions)
+    header = [safe_cell(h) for h in table.header]
+    used: set[str] = set()
+    challenge: int | None = None
+    async for rows in batches:
+        for row in rows:
+            if not used or (per_challenge and row.challenge_id != challenge):
+                book.add_sheet(
+                    sheet_name(row.challenge if per_challenge else "Roster", used), header, table.widths
+                )
+                challenge = row.challenge_id
+            book.write_row([safe_cell(cell(row)) for cell in table.cells])
+        counter[0] += len(rows)
+        if chunk := book.drain():
+            yield chunk
+    if not used:
+        book.add_sheet(sheet_name("Roster", used), header, table.widths)  # no rows: the header alone
+    book.close()
+    yield book.drain()
