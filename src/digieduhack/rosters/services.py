@@ -520,10 +520,13 @@ async def _xlsx(
     async for rows in batches:
         for row in rows:
             if not used or (per_challenge and row.challenge_id != challenge):
+                first = not used
                 book.add_sheet(
                     sheet_name(row.challenge if per_challenge else "Roster", used), header, table.widths
                 )
                 challenge = row.challenge_id
+                if first:  # the first bytes leave at once
+                    yield book.drain()
             book.write_row([safe_cell(cell(row)) for cell in table.cells])
         counter[0] += len(rows)
         if chunk := book.drain():
