@@ -17,12 +17,27 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, null, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import InstrumentedAttribute
 
 from digieduhack.challenges.services import get_host, in_language, is_member
 from digieduhack.clock import Clock
@@ -48,6 +63,8 @@ from digieduhack.rosters.xlsx import StreamingWorkbook
 BATCH = 2000  # rows fetched, answered and written at a time
 PREFETCH = 2  # batches read ahead of the writer
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARS = frozenset(FORMULA_START)
+CONFIRMED, CHECKED_IN = RegistrationStatus.CONFIRMED.value, RosterStatus.CHECKED_IN.value
 DELIMITERS = {Delimiter.COMMA: ",", Delimiter.SEMICOLON: ";", Delimiter.TAB: "\t"}
 # characters (in characters) of each column in XLSX; a question's column gets QUESTION_WIDTH
 WIDTHS = {Column.NAME: 28, Column.EMAIL: 32, Column.CHALLENGE: 36, Column.HOST: 28, Column.ANSWERS: 48}
@@ -57,8 +74,10 @@ QUESTION_WIDTH = 30
 
 def safe_cell(value: Any) -> str:
     """Neutralise spreadsheet formulas: a cell starting with = + - @ TAB or CR is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return "'" + text if text[:1] in FORMULA_CHARS else text
 
 
 # --- scope and authorisation ----------------------------------------------------------------------------
@@ -110,7 +129,7 @@ RosterSelect = Select[*tuple[Any, ...]]
 
 
 # where each field of a Row comes from, in the Row's order
-ROW_SOURCES: dict[str, InstrumentedAttribute[Any]] = {
+ROW_SOURCES: dict[str, Any] = {  # column expressions
     "registration_id": Registration.id,
     "challenge_id": Registration.challenge_id,
     "challenge": Challenge.title,
@@ -118,12 +137,12 @@ ROW_SOURCES: dict[str, InstrumentedAttribute[Any]] = {
     "name": Account.display_name,
     "email": Account.email,
     "team": Team.name,
-    "status": Registration.status,
+    "status": type_coerce(Registration.status, String),
     "registered_at": Registration.created_at,
     "checked_in_at": Registration.checked_in_at,
     "contact_consent_at": Account.contact_consent_at,
     "country": Account.country,
-    "occupation": Account.occupation,
+    "occupation": type_coerce(Account.occupation, String),
     "coder": Account.is_coder,
     "language": Account.locale,
 }
@@ -195,12 +214,12 @@ class Row:
     name: str
     email: str
     team: str | None
-    status: RegistrationStatus
+    status: str  # a RegistrationStatus value
     registered_at: datetime
     checked_in_at: datetime | None
     contact_consent_at: datetime | None
     country: str | None
-    occupation: Any
+    occupation: str | None  # an Occupation value
     coder: bool | None
     language: str
     answers: dict[int, Any] = field(default_factory=dict)
@@ -246,10 +265,12 @@ async def _answers_of(db: AsyncSession, registration_ids: list[int]) -> dict[int
     """{registration id: {question id: value}}, like questions.answers.answers_of, but the values are read
     as their JSON text and decoded by msgspec (several times faster than the driver's json.loads)."""
     found: dict[int, dict[int, Any]] = {}
+    if db.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands to render and bind
+        wanted = Answer.registration_id == any_(bindparam("ids", registration_ids, type_=ARRAY(BigInteger)))
+    else:
+        wanted = Answer.registration_id.in_(registration_ids)
     rows = await db.execute(
-        select(Answer.registration_id, Answer.question_id, cast(Answer.value, Text)).where(
-            Answer.registration_id.in_(registration_ids)
-        )
+        select(Answer.registration_id, Answer.question_id, cast(Answer.value, Text)).where(wanted)
     )
     decode = msgspec.json.decode
     for reg_id, question_id, value in rows.tuples():
@@ -267,12 +288,12 @@ class Layout:
     widths: list[int]
 
 
-def roster_status(row: Row) -> RosterStatus:
-    """The status a roster shows, the same in every format and the same words as the `status` filter:
-    checked_in for the confirmed who were checked in (a cancelled one stays cancelled)."""
-    if row.status == RegistrationStatus.CONFIRMED and row.checked_in_at is not None:
-        return RosterStatus.CHECKED_IN
-    return RosterStatus(row.status.value)
+def roster_status(row: Row) -> str:
+    """The status a roster shows (a RosterStatus value), the same in every format and the same words as the
+    `status` filter: checked_in for the confirmed who were checked in (a cancelled one stays cancelled)."""
+    if row.checked_in_at is not None and row.status == CONFIRMED:
+        return CHECKED_IN
+    return row.status
 
 
 def _iso(value: datetime | None) -> str:
@@ -285,28 +306,33 @@ def _answer_cell(question_id: int) -> Callable[[Row], str]:
 
 def _answers_text(questions: dict[int, Question]) -> Callable[[Row], str]:
     order = {qid: (q.challenge_id, q.position) for qid, q in questions.items()}
+    prompts = {qid: q.prompt for qid, q in questions.items()}  # plain strings, read once
 
     def text(row: Row) -> str:
-        given = sorted((order[qid], qid) for qid in row.answers if qid in order)
-        return "; ".join(f"{questions[qid].prompt}: {answer_text(row.answers[qid])}" for _, qid in given)
+        answers = row.answers
+        if not answers:
+            return ""
+        given = sorted((order[qid], qid) for qid in answers if qid in order)
+        return "; ".join(f"{prompts[qid]}: {answer_text(answers[qid])}" for _, qid in given)
 
     return text
 
 
+# a cell's value, made text by safe_cell (None: empty)
 CELLS: dict[Column, Callable[[Row], Any]] = {
-    Column.NAME: lambda r: r.name,
-    Column.EMAIL: lambda r: r.email,
-    Column.TEAM: lambda r: r.team or "",
-    Column.STATUS: lambda r: roster_status(r).value,
-    Column.CHALLENGE: lambda r: r.challenge,
-    Column.HOST: lambda r: r.host,
+    Column.NAME: attrgetter("name"),
+    Column.EMAIL: attrgetter("email"),
+    Column.TEAM: attrgetter("team"),
+    Column.STATUS: roster_status,
+    Column.CHALLENGE: attrgetter("challenge"),
+    Column.HOST: attrgetter("host"),
     Column.REGISTERED_AT: lambda r: _iso(r.registered_at),
     Column.CHECKED_IN_AT: lambda r: _iso(r.checked_in_at),
     Column.CONTACT_CONSENT: lambda r: "yes" if r.contact_consent_at else "no",
-    Column.COUNTRY: lambda r: r.country or "",
-    Column.OCCUPATION: lambda r: r.occupation.value if r.occupation else "",
+    Column.COUNTRY: attrgetter("country"),
+    Column.OCCUPATION: attrgetter("occupation"),
     Column.CODER: lambda r: "" if r.coder is None else ("yes" if r.coder else "no"),
-    Column.LANGUAGE: lambda r: r.language,
+    Column.LANGUAGE: attrgetter("language"),
 }
 
 
@@ -446,14 +472,14 @@ JSON_CELLS: dict[Column, Callable[[Row], Any]] = {
     Column.NAME: lambda r: r.name,
     Column.EMAIL: lambda r: r.email,
     Column.TEAM: lambda r: r.team,
-    Column.STATUS: lambda r: roster_status(r).value,
+    Column.STATUS: roster_status,
     Column.CHALLENGE: lambda r: r.challenge,
     Column.HOST: lambda r: r.host,
     Column.REGISTERED_AT: lambda r: r.registered_at,
     Column.CHECKED_IN_AT: lambda r: r.checked_in_at,
     Column.CONTACT_CONSENT: lambda r: r.contact_consent_at is not None,
     Column.COUNTRY: lambda r: r.country,
-    Column.OCCUPATION: lambda r: r.occupation.value if r.occupation else None,
+    Column.OCCUPATION: attrgetter("occupation"),
     Column.CODER: lambda r: r.coder,
     Column.LANGUAGE: lambda r: r.language,
 }
@@ -463,10 +489,11 @@ def _json_cell(column: Column, questions: dict[int, Question]) -> Callable[[Row]
     if column != Column.ANSWERS:
         return JSON_CELLS[column]
     position = {qid: q.position for qid, q in questions.items()}
+    prompts = {qid: q.prompt for qid, q in questions.items()}
 
     def answers(row: Row) -> list[AnswerOut]:
         given = sorted((position[qid], qid) for qid in row.answers if qid in position)
-        return [AnswerOut(qid, questions[qid].prompt, row.answers[qid]) for _, qid in given]
+        return [AnswerOut(qid, prompts[qid], row.answers[qid]) for _, qid in given]
 
     return answers
 
