@@ -54,9 +54,9 @@ OPTIONS_DOC = (
     "personal details given only when chosen), or a `purpose` whose preset chooses columns and statuses "
     "(venue_access, certificates, host_contact). CSV: `delimiter`, `bom`. XLSX: `sheets`. Every export is "
     "recorded in the audit trail with its filters, columns, purpose and row count. An unknown or invalid "
-    "query parameter is a 400 whose `errors` name it. The status column reads confirmed, waitlisted, cancelled "
-    "or checked_in (confirmed and checked in), the same in every format; JSON adds `checked_in`. CSV and XLSX "
-    "cells starting with = + - @, a tab or a carriage return get a leading apostrophe."
+    "query parameter is a 400 whose `errors` name it. The status column reads confirmed, waitlisted, "
+    "cancelled or checked_in (confirmed and checked in), the same in every format; JSON adds `checked_in`. "
+    "CSV and XLSX cells starting with = + - @, a tab or a carriage return get a leading apostrophe."
 )
 
 
