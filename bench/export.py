@@ -368,6 +368,17 @@ async def download(server_pid: int, client: Any, url: str, file_type: str) -> Fi
     )
 
 
+async def until_ready(client: Any) -> None:
+    """running_server waits 10 s for the server; on a busy machine it can take longer to start."""
+    for _ in range(600):
+        try:
+            await client.get("/api/v1/auth/csrf")
+            return
+        except Exception:
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not start within a minute")
+
+
 async def run_one(url: str, rows: int, args: argparse.Namespace) -> list[Figures]:
     held = await seeded_rows(url) if args.reuse else None
     if held == rows and token_path(url).exists():
@@ -380,6 +391,7 @@ async def run_one(url: str, rows: int, args: argparse.Namespace) -> list[Figures
     year = date.today().year + 1
     figures = []
     async with running_server(url, 4) as server:
+        await until_ready(server.client)
         server.client.cookies.set("session", token)
         server.client.timeout = 600
         for file_type in FORMATS:
