@@ -852,3 +852,15 @@ async def test_xlsx_is_a_well_formed_package_and_keeps_any_text_exactly(
     assert rows[0] == ["name", "Long?"]
     assert [r[1] for r in rows[1:]] == [*tricky[:4], "x" * 32767]
     assert [r[0] for r in rows[1:]] == [t[:100] for t in tricky]
+
+
+@pytest.mark.parametrize("sheets", ["per_challenge", "single"])
+async def test_an_empty_xlsx_roster_is_one_sheet_with_the_header(
+    world: factories.World, db: AsyncSession, client_factory: ClientFactory, sheets: str
+) -> None:
+    await factories.challenge(db, world.event, world.host_a, slug="robots", title="Nobody came")
+    organizer = await client_factory(world.organizer)
+    for path in (f"/api/v1/events/{YEAR}/roster.xlsx", "/api/v1/challenges/robots/roster.xlsx"):
+        book = read_xlsx(await organizer.get(f"{path}?sheets={sheets}&columns=name&columns=team"))
+        assert sheet_rows(book) == {"Roster": [["name", "team"]]}
+        assert book.worksheets[0].freeze_panes == "A2"

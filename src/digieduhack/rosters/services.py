@@ -543,22 +543,22 @@ async def _xlsx(
     table = layout(export.columns, export.scope.questions, export.questions)
     header = [safe_cell(h) for h in table.header]
     used: set[str] = set()
+    # the first sheet starts before any row is read, so that the first bytes leave at once; it is named
+    # (after its challenge) when its first row comes: names are written at the end, in the workbook part
+    book.add_sheet("Roster", header, table.widths)
+    yield book.drain()
     challenge: int | None = None
     async for rows in batches:
         for row in rows:
-            if not used or (per_challenge and row.challenge_id != challenge):
-                first = not used
-                book.add_sheet(
-                    sheet_name(row.challenge if per_challenge else "Roster", used), header, table.widths
-                )
+            if challenge is None:
+                book.rename(sheet_name(row.challenge if per_challenge else "Roster", used))
                 challenge = row.challenge_id
-                if first:  # the first bytes leave at once
-                    yield book.drain()
+            elif per_challenge and row.challenge_id != challenge:
+                book.add_sheet(sheet_name(row.challenge, used), header, table.widths)
+                challenge = row.challenge_id
             book.write_row([safe_cell(cell(row)) for cell in table.cells])
         counter[0] += len(rows)
         if chunk := book.drain():
             yield chunk
-    if not used:
-        book.add_sheet(sheet_name("Roster", used), header, table.widths)  # no rows: the header alone
     book.close()
     yield book.drain()

@@ -122,6 +122,10 @@ class StreamingWorkbook:
         self._row = 0
         self.write_row(header, HEADER_STYLE)
 
+    def rename(self, name: str) -> None:
+        """Name the sheet being written (names go into the workbook part, written by close())."""
+        self._names[-1] = name
+
     def write_row(self, cells: Sequence[str], style: int = 0) -> None:
         self._row += 1
         r = self._row
