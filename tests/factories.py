@@ -160,11 +160,24 @@ async def challenge(
 
 
 async def registration(
-    db: AsyncSession, c: Challenge, a: Account, status: RegistrationStatus = RegistrationStatus.CONFIRMED
+    db: AsyncSession,
+    c: Challenge,
+    a: Account,
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED,
+    *,
+    checked_in_at: datetime | None = None,
 ) -> Registration:
     """A registration with the challenge's counters and the participant's count of challenges held in the
-    event kept right, as the service would (beyond the event's limit, the database refuses it)."""
-    r = Registration(challenge_id=c.id, account_id=a.id, status=status, created_at=now(), updated_at=now())
+    event kept right, as the service would (beyond the event's limit, the database refuses it);
+    `checked_in_at`: when the participant was checked in on the day."""
+    r = Registration(
+        challenge_id=c.id,
+        account_id=a.id,
+        status=status,
+        created_at=now(),
+        updated_at=now(),
+        checked_in_at=checked_in_at,
+    )
     db.add(r)
     if status == RegistrationStatus.CONFIRMED:
         c.confirmed_count += 1

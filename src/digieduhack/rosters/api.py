@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
@@ -17,7 +18,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
-from digieduhack.errors import FieldErrors, humanize, problems
+from digieduhack.errors import FieldErrors, dispatch, humanize, problems
 from digieduhack.events.services import current_event, get_event
 from digieduhack.models import Account
 from digieduhack.rosters import services
@@ -52,11 +53,37 @@ OPTIONS_DOC = (
     "(repeatable; default name, email, team, status, answers; country, occupation, coder and language are "
     "personal details given only when chosen), or a `purpose` whose preset chooses columns and statuses "
     "(venue_access, certificates, host_contact). CSV: `delimiter`, `bom`. XLSX: `sheets`. Every export is "
-    "recorded in the audit trail with its filters, columns, purpose and row count."
+    "recorded in the audit trail with its filters, columns, purpose and row count. An unknown or invalid "
+    "query parameter is a 400 whose `errors` name it. The status column reads confirmed, waitlisted, "
+    "cancelled or checked_in (confirmed and checked in), the same in every format; JSON adds `checked_in`. "
+    "CSV and XLSX cells starting with = + - @, a tab or a carriage return get a leading apostrophe."
 )
 
 
+OPTION_NAMES = frozenset(
+    {"status", "country", "format", "language", "columns", "purpose", "delimiter", "bom", "sheets"}
+)
+
+
+class InvalidParameters(FieldErrors):
+    """A query parameter of a download is unknown or invalid: 400, naming each one (API and pages alike)."""
+
+    status_code = 400
+    title = "Bad request"
+
+
+def invalid_parameters(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar's own check of the parameters' types, named parameter by parameter like ours, rendered by the
+    router's handlers (problem details under /api/v1, the error page else)."""
+    found: dict[str, str] = {}
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        field, message = humanize(str(item.get("message", "")))
+        found[str(item.get("key") or field or "__all__")] = message
+    return dispatch(request, InvalidParameters(found or {"__all__": str(exc.detail)}))
+
+
 async def roster_options(
+    request: Request[Any, Any, Any],
     status: Annotated[list[RosterStatus] | None, Parameter(description="statuses to include")] = None,
     country: Annotated[str | None, Parameter(max_length=2, description="ISO 3166-1 alpha-2")] = None,
     format: Annotated[str | None, Parameter(max_length=20, description="online, in_person or hybrid")] = None,
@@ -67,6 +94,10 @@ async def roster_options(
     bom: bool = False,
     sheets: Sheets = Sheets.PER_CHALLENGE,
 ) -> RosterOptions:
+    allowed = OPTION_NAMES | set(request.route_handler.opt.get("query", ()))
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise InvalidParameters(dict.fromkeys(unknown, "Unknown parameter."))
     raw: dict[str, Any] = {"status": status or [], "country": (country or "").upper() or None}
     raw["format"] = format or None
     raw["language"] = language or None
@@ -81,7 +112,7 @@ async def roster_options(
         return msgspec.convert(raw, RosterOptions)
     except msgspec.ValidationError as exc:
         name, message = humanize(str(exc))
-        raise FieldErrors({name or "__all__": message}) from exc
+        raise InvalidParameters({name or "__all__": message}) from exc
 
 
 def download(request: Request[Any, Any, Any], export: services.Export) -> Stream:
@@ -95,7 +126,10 @@ def download(request: Request[Any, Any, Any], export: services.Export) -> Stream
     )
 
 
-def _route(file_type: FileType, path: str, who: str, scope: str) -> Callable[[Any], HTTPRouteHandler]:
+def _route(
+    file_type: FileType, path: str, who: str, scope: str, query: tuple[str, ...] = ()
+) -> Callable[[Any], HTTPRouteHandler]:
+    """A download route; `query`: its own query parameters beside the options."""
     return get(
         path.replace("{ext}", file_type.value),
         name=f"roster-{scope}-{file_type.value}",
@@ -104,8 +138,9 @@ def _route(file_type: FileType, path: str, who: str, scope: str) -> Callable[[An
         description=OPTIONS_DOC,
         media_type=MEDIA_TYPES[file_type],
         dependencies={"options": Provide(roster_options)},
-        opt={"writes": True},
-        responses=problems(400, 401, 403, 404, 422) | JSON_ROWS.get(file_type, {}),
+        opt={"writes": True, "query": query},
+        exception_handlers={ValidationException: invalid_parameters},
+        responses=problems(400, 401, 403, 404) | JSON_ROWS.get(file_type, {}),
     )
 
 
@@ -127,6 +162,7 @@ def handlers_for(file_type: FileType) -> list[HTTPRouteHandler]:
         "/hosts/{host_slug:str}/roster.{ext}",
         "one host's challenges of an edition (organizers, its members); `event`: the current one by default",
         "host",
+        query=("event",),
     )
     async def host_roster(
         request: Request[Any, Any, Any],

@@ -11,7 +11,7 @@ from typing import Annotated
 import msgspec
 
 from digieduhack.accounts.schemas import Country
-from digieduhack.models import ChallengeFormat, RegistrationStatus
+from digieduhack.models import ChallengeFormat
 from digieduhack.questions.schemas import AnswerOut
 
 
@@ -133,13 +133,15 @@ class RosterOptions(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RosterRowOut(msgspec.Struct):
-    """One registration in a JSON roster: `registration_id` and the chosen columns only."""
+    """One registration in a JSON roster: `registration_id` and the chosen columns only. With the `status`
+    column come `status` (as in CSV and XLSX: checked_in for the confirmed who were checked in) and
+    `checked_in`."""
 
     registration_id: int
     name: str | None = None
     email: str | None = None
     team: str | None = None
-    status: RegistrationStatus | None = None
+    status: RosterStatus | None = None
     checked_in: bool | None = None
     answers: list[AnswerOut] | None = None
     challenge: str | None = None

@@ -4,25 +4,39 @@ spreadsheets, and an audit entry per export (who, what, which filters and column
 Scopes: a whole event (organizers), one host's challenges of an event (organizers, the host's members), one
 challenge (organizers, its host's members). Memory stays flat whatever the number of rows: rows come from a
 server-side cursor in batches, their answers are read per batch in a second session, and each format writes
-as it goes (XLSX through xlsxwriter's constant-memory mode into a temporary file, streamed when complete).
+as it goes (XLSX too: a zip streamed entry by entry, rosters/xlsx.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import msgspec
-import xlsxwriter  # type: ignore[import-untyped]
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from digieduhack.challenges.services import get_host, in_language, is_member
@@ -30,8 +44,10 @@ from digieduhack.clock import Clock
 from digieduhack.errors import Forbidden, NotFound
 from digieduhack.models import (
     Account,
+    Answer,
     AuditEntry,
     Challenge,
+    ChallengeStatus,
     Event,
     Host,
     Question,
@@ -40,12 +56,15 @@ from digieduhack.models import (
     Team,
     TeamMember,
 )
-from digieduhack.questions.answers import answers_of
 from digieduhack.questions.schemas import AnswerOut, answer_text
 from digieduhack.rosters.schemas import Column, Delimiter, FileType, RosterOptions, RosterStatus, Sheets
+from digieduhack.rosters.xlsx import StreamingWorkbook
 
-BATCH = 500
+BATCH = 2000  # rows fetched, answered and written at a time
+PREFETCH = 2  # batches read ahead of the writer
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARS = frozenset(FORMULA_START)
+CONFIRMED, CHECKED_IN = RegistrationStatus.CONFIRMED.value, RosterStatus.CHECKED_IN.value
 DELIMITERS = {Delimiter.COMMA: ",", Delimiter.SEMICOLON: ";", Delimiter.TAB: "\t"}
 # characters (in characters) of each column in XLSX; a question's column gets QUESTION_WIDTH
 WIDTHS = {Column.NAME: 28, Column.EMAIL: 32, Column.CHALLENGE: 36, Column.HOST: 28, Column.ANSWERS: 48}
@@ -55,8 +74,10 @@ QUESTION_WIDTH = 30
 
 def safe_cell(value: Any) -> str:
     """Neutralise spreadsheet formulas: a cell starting with = + - @ TAB or CR is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return "'" + text if text[:1] in FORMULA_CHARS else text
 
 
 # --- scope and authorisation ----------------------------------------------------------------------------
@@ -88,9 +109,11 @@ async def host_scope(db: AsyncSession, actor: Account, host_slug: str, event: Ev
 
 async def challenge_scope(db: AsyncSession, actor: Account, slug: str) -> Scope:
     challenge = await db.scalar(select(Challenge).where(Challenge.slug == slug))
-    if challenge is None:
+    allowed = challenge is not None and (actor.is_organizer or is_member(actor, challenge.host_id))
+    # another host's draft does not exist for this actor, as everywhere else (get_challenge)
+    if challenge is None or (not allowed and challenge.status == ChallengeStatus.DRAFT):
         raise NotFound(f"There is no challenge '{slug}'.")
-    if not (actor.is_organizer or is_member(actor, challenge.host_id)):
+    if not allowed:
         raise Forbidden("Only organizers and members of this challenge's host can export its roster.")
     questions = list(
         await db.scalars(
@@ -105,9 +128,46 @@ async def challenge_scope(db: AsyncSession, actor: Account, slug: str) -> Scope:
 RosterSelect = Select[*tuple[Any, ...]]
 
 
+# where each field of a Row comes from, in the Row's order
+ROW_SOURCES: dict[str, Any] = {  # column expressions
+    "registration_id": Registration.id,
+    "challenge_id": Registration.challenge_id,
+    "challenge": Challenge.title,
+    "host": Host.name,
+    "name": Account.display_name,
+    "email": Account.email,
+    "team": Team.name,
+    "status": type_coerce(Registration.status, String),
+    "registered_at": Registration.created_at,
+    "checked_in_at": Registration.checked_in_at,
+    "contact_consent_at": Account.contact_consent_at,
+    "country": Account.country,
+    "occupation": type_coerce(Account.occupation, String),
+    "coder": Account.is_coder,
+    "language": Account.locale,
+}
+ALWAYS = {"registration_id", "challenge_id", "challenge", "status"}  # order, sheets, the status filter
+FIELDS = {
+    Column.STATUS: {"checked_in_at"},
+    Column.REGISTERED_AT: {"registered_at"},
+    Column.CONTACT_CONSENT: {"contact_consent_at"},
+    Column.CODER: {"coder"},
+    Column.ANSWERS: set(),
+}
+
+
+def _fields(columns: Sequence[Column]) -> set[str]:
+    """The Row fields the chosen columns read: only those are fetched (the others stay None), and the team
+    is joined only when shown."""
+    needed = set(ALWAYS)
+    for column in columns:
+        needed |= FIELDS.get(column, {column.value})
+    return needed
+
+
 def roster_query(scope: Scope, options: RosterOptions) -> RosterSelect:
     """Every registration of the scope matching the filters, ordered by challenge then registration."""
-    _, statuses = options.chosen()
+    columns, statuses = options.chosen()
     wanted: list[ColumnElement[bool]] = []
     plain = [RegistrationStatus(s.value) for s in statuses if s != RosterStatus.CHECKED_IN]
     if plain:
@@ -116,39 +176,24 @@ def roster_query(scope: Scope, options: RosterOptions) -> RosterSelect:
         wanted.append(
             and_(Registration.status == RegistrationStatus.CONFIRMED, Registration.checked_in_at.is_not(None))
         )
+    fields = _fields(columns)
     stmt: RosterSelect = (
-        select(
-            Registration.id,
-            Registration.challenge_id,
-            Challenge.title,
-            Host.name,
-            Account.display_name,
-            Account.email,
-            Team.name,
-            Registration.status,
-            Registration.created_at,
-            Registration.checked_in_at,
-            Account.contact_consent_at,
-            Account.country,
-            Account.occupation,
-            Account.is_coder,
-            Account.locale,
-        )
+        select(*(expr if name in fields else null() for name, expr in ROW_SOURCES.items()))
         .join(Registration.account)
         .join(Registration.challenge)
         .join(Challenge.host)
-        .outerjoin(
+        .where(*scope.where)
+        .where(or_(*wanted))
+        .order_by(Challenge.title, Challenge.id, Registration.id)
+    )
+    if "team" in fields:
+        stmt = stmt.outerjoin(
             TeamMember,
             and_(
                 TeamMember.challenge_id == Registration.challenge_id,
                 TeamMember.account_id == Registration.account_id,
             ),
-        )
-        .outerjoin(Team, Team.id == TeamMember.team_id)
-        .where(*scope.where)
-        .where(or_(*wanted))
-        .order_by(Challenge.title, Challenge.id, Registration.id)
-    )
+        ).outerjoin(Team, Team.id == TeamMember.team_id)
     if options.country:
         stmt = stmt.where(Account.country == options.country.upper())
     if options.format:
@@ -158,7 +203,7 @@ def roster_query(scope: Scope, options: RosterOptions) -> RosterSelect:
     return stmt
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One registration with everything a column may show; `answers` by question id."""
 
@@ -169,12 +214,12 @@ class Row:
     name: str
     email: str
     team: str | None
-    status: RegistrationStatus
+    status: str  # a RegistrationStatus value
     registered_at: datetime
     checked_in_at: datetime | None
     contact_consent_at: datetime | None
     country: str | None
-    occupation: Any
+    occupation: str | None  # an Occupation value
     coder: bool | None
     language: str
     answers: dict[int, Any] = field(default_factory=dict)
@@ -183,17 +228,54 @@ class Row:
 async def roster_rows(
     maker: async_sessionmaker[AsyncSession], stmt: RosterSelect, with_answers: bool
 ) -> AsyncIterator[list[Row]]:
-    """Batches of rows straight from a server-side cursor, in their own session (constant memory); with
-    their answers, read per batch in a second session."""
-    async with maker() as db, maker() as answers_db:
-        result = await db.stream(stmt.execution_options(yield_per=BATCH))
-        async for batch in result.partitions(BATCH):
-            rows = [Row(*values) for values in batch]
-            if with_answers:
-                answers = await answers_of(answers_db, [r.registration_id for r in rows])
-                for r in rows:
-                    r.answers = answers.get(r.registration_id, {})
-            yield rows
+    """Batches of rows straight from a server-side cursor (Core rows, no ORM), in their own session (constant
+    memory); with their answers, read per batch in a second session. The next batch is fetched while the
+    writer handles this one (at most PREFETCH batches wait)."""
+    queue: asyncio.Queue[list[Row] | Exception | None] = asyncio.Queue(maxsize=PREFETCH)
+
+    async def produce() -> None:
+        try:
+            async with maker() as db, maker() as answers_db:
+                conn = await db.connection()
+                result = await conn.stream(stmt.execution_options(yield_per=BATCH))
+                async for batch in result.partitions(BATCH):
+                    rows = [Row(*values) for values in batch]
+                    if with_answers:
+                        answers = await _answers_of(answers_db, [r.registration_id for r in rows])
+                        for r in rows:
+                            r.answers = answers.get(r.registration_id, {})
+                    await queue.put(rows)
+            await queue.put(None)
+        except Exception as exc:  # handed to the writer, which raises it
+            await queue.put(exc)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:  # done, failed, or the client went away: the cursor and sessions close
+        producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer
+
+
+async def _answers_of(db: AsyncSession, registration_ids: list[int]) -> dict[int, dict[int, Any]]:
+    """{registration id: {question id: value}}, like questions.answers.answers_of, but the values are read
+    as their JSON text and decoded by msgspec (several times faster than the driver's json.loads)."""
+    found: dict[int, dict[int, Any]] = {}
+    if db.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands to render and bind
+        wanted = Answer.registration_id == any_(bindparam("ids", registration_ids, type_=ARRAY(BigInteger)))
+    else:
+        wanted = Answer.registration_id.in_(registration_ids)
+    rows = await db.execute(
+        select(Answer.registration_id, Answer.question_id, cast(Answer.value, Text)).where(wanted)
+    )
+    decode = msgspec.json.decode
+    for reg_id, question_id, value in rows.tuples():
+        found.setdefault(reg_id, {})[question_id] = decode(value)
+    return found
 
 
 # --- columns --------------------------------------------------------------------------------------------
@@ -206,6 +288,14 @@ class Layout:
     widths: list[int]
 
 
+def roster_status(row: Row) -> str:
+    """The status a roster shows (a RosterStatus value), the same in every format and the same words as the
+    `status` filter: checked_in for the confirmed who were checked in (a cancelled one stays cancelled)."""
+    if row.checked_in_at is not None and row.status == CONFIRMED:
+        return CHECKED_IN
+    return row.status
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
@@ -215,28 +305,34 @@ def _answer_cell(question_id: int) -> Callable[[Row], str]:
 
 
 def _answers_text(questions: dict[int, Question]) -> Callable[[Row], str]:
+    order = {qid: (q.challenge_id, q.position) for qid, q in questions.items()}
+    prompts = {qid: q.prompt for qid, q in questions.items()}  # plain strings, read once
+
     def text(row: Row) -> str:
-        given = [(questions[qid], v) for qid, v in row.answers.items() if qid in questions]
-        given.sort(key=lambda item: (item[0].challenge_id, item[0].position))
-        return "; ".join(f"{q.prompt}: {answer_text(v)}" for q, v in given)
+        answers = row.answers
+        if not answers:
+            return ""
+        given = sorted((order[qid], qid) for qid in answers if qid in order)
+        return "; ".join(f"{prompts[qid]}: {answer_text(answers[qid])}" for _, qid in given)
 
     return text
 
 
+# a cell's value, made text by safe_cell (None: empty)
 CELLS: dict[Column, Callable[[Row], Any]] = {
-    Column.NAME: lambda r: r.name,
-    Column.EMAIL: lambda r: r.email,
-    Column.TEAM: lambda r: r.team or "",
-    Column.STATUS: lambda r: "checked_in" if r.checked_in_at else r.status.value,
-    Column.CHALLENGE: lambda r: r.challenge,
-    Column.HOST: lambda r: r.host,
+    Column.NAME: attrgetter("name"),
+    Column.EMAIL: attrgetter("email"),
+    Column.TEAM: attrgetter("team"),
+    Column.STATUS: roster_status,
+    Column.CHALLENGE: attrgetter("challenge"),
+    Column.HOST: attrgetter("host"),
     Column.REGISTERED_AT: lambda r: _iso(r.registered_at),
     Column.CHECKED_IN_AT: lambda r: _iso(r.checked_in_at),
     Column.CONTACT_CONSENT: lambda r: "yes" if r.contact_consent_at else "no",
-    Column.COUNTRY: lambda r: r.country or "",
-    Column.OCCUPATION: lambda r: r.occupation.value if r.occupation else "",
+    Column.COUNTRY: attrgetter("country"),
+    Column.OCCUPATION: attrgetter("occupation"),
     Column.CODER: lambda r: "" if r.coder is None else ("yes" if r.coder else "no"),
-    Column.LANGUAGE: lambda r: r.language,
+    Column.LANGUAGE: attrgetter("language"),
 }
 
 
@@ -348,56 +444,90 @@ async def _csv(export: Export, batches: AsyncIterator[list[Row]], counter: list[
 async def _json(
     export: Export, batches: AsyncIterator[list[Row]], counter: list[int]
 ) -> AsyncIterator[bytes]:
-    """A JSON array of RosterRowOut objects with the chosen columns (and registration_id) only."""
+    """A JSON array of RosterRowOut objects with the chosen columns (and registration_id) only: one encoding
+    per batch, each field read by a getter chosen once."""
     encoder = msgspec.json.Encoder()
+    fields: list[tuple[str, Callable[[Row], Any]]] = []
+    for column in export.columns:
+        fields.append((column.value, _json_cell(column, export.questions)))
+        if column == Column.STATUS:
+            fields.append(("checked_in", lambda r: r.checked_in_at is not None))
     yield b"["
     first = True
     async for rows in batches:
-        parts = []
+        items = []
         for row in rows:
             item: dict[str, Any] = {"registration_id": row.registration_id}
-            for column in export.columns:
-                item[column.value] = _json_value(column, row, export.questions)
-            parts.append(encoder.encode(item))
-        if parts:
-            yield (b"" if first else b",") + b",".join(parts)
+            for key, get in fields:
+                item[key] = get(row)
+            items.append(item)
+        if items:
+            yield (b"" if first else b",") + encoder.encode(items)[1:-1]
             first = False
         counter[0] += len(rows)
     yield b"]"
 
 
-def _json_value(column: Column, row: Row, questions: dict[int, Question]) -> Any:
-    if column == Column.ANSWERS:
-        given = sorted(
-            ((questions[qid], v) for qid, v in row.answers.items() if qid in questions),
-            key=lambda item: item[0].position,
-        )
-        return [AnswerOut(q.id, q.prompt, v) for q, v in given]
-    if column == Column.STATUS:
-        return row.status.value
-    if column in (Column.REGISTERED_AT, Column.CHECKED_IN_AT):
-        return row.registered_at if column == Column.REGISTERED_AT else row.checked_in_at
-    if column == Column.CONTACT_CONSENT:
-        return row.contact_consent_at is not None
-    if column == Column.CODER:
-        return row.coder
-    if column == Column.TEAM:
-        return row.team
-    if column == Column.COUNTRY:
-        return row.country
-    return CELLS[column](row)
+JSON_CELLS: dict[Column, Callable[[Row], Any]] = {
+    Column.NAME: lambda r: r.name,
+    Column.EMAIL: lambda r: r.email,
+    Column.TEAM: lambda r: r.team,
+    Column.STATUS: roster_status,
+    Column.CHALLENGE: lambda r: r.challenge,
+    Column.HOST: lambda r: r.host,
+    Column.REGISTERED_AT: lambda r: r.registered_at,
+    Column.CHECKED_IN_AT: lambda r: r.checked_in_at,
+    Column.CONTACT_CONSENT: lambda r: r.contact_consent_at is not None,
+    Column.COUNTRY: lambda r: r.country,
+    Column.OCCUPATION: attrgetter("occupation"),
+    Column.CODER: lambda r: r.coder,
+    Column.LANGUAGE: lambda r: r.language,
+}
 
 
-SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+def _json_cell(column: Column, questions: dict[int, Question]) -> Callable[[Row], Any]:
+    if column != Column.ANSWERS:
+        return JSON_CELLS[column]
+    position = {qid: q.position for qid, q in questions.items()}
+    prompts = {qid: q.prompt for qid, q in questions.items()}
+
+    def answers(row: Row) -> list[AnswerOut]:
+        given = sorted((position[qid], qid) for qid in row.answers if qid in position)
+        return [AnswerOut(qid, prompts[qid], row.answers[qid]) for _, qid in given]
+
+    return answers
+
+
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+SHEET_NAME_MAX = 31  # UTF-16 code units, as Excel counts them: an emoji outside the BMP takes two
+RESERVED_SHEET_NAMES = {"history"}  # Excel keeps it for its change tracking
+
+
+def _utf16_cut(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` UTF-16 code units (never half an emoji)."""
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:i]
+    return text
+
+
+def _trim(name: str) -> str:
+    """No space or apostrophe at either end (Excel refuses an apostrophe there)."""
+    return name.strip(" '")
 
 
 def sheet_name(title: str, used: set[str]) -> str:
-    """A worksheet name Excel accepts (31 characters, none of []:*?/\\, unique whatever the case)."""
-    base = SHEET_NAME_BAD.sub(" ", title).strip().strip("'")[:31] or "Roster"
+    """A worksheet name Excel accepts: at most 31 UTF-16 units, none of []:*?/\\ or control characters, no
+    apostrophe at either end, not "History", unique whatever the case (a duplicate gets " (2)", " (3)"...)."""
+    base = _trim(_utf16_cut(_trim(SHEET_NAME_BAD.sub(" ", title)), SHEET_NAME_MAX)) or "Roster"
+    if base.lower() in RESERVED_SHEET_NAMES:
+        base = f"{base} (1)"
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name, n = _trim(_utf16_cut(base, SHEET_NAME_MAX - len(suffix))) + suffix, n + 1
     used.add(name.lower())
     return name
 
@@ -406,44 +536,29 @@ async def _xlsx(
     export: Export, batches: AsyncIterator[list[Row]], counter: list[int]
 ) -> AsyncIterator[bytes]:
     """One sheet per challenge (or one in all), header row bold and frozen, widths set; every cell written as
-    text, so nothing in it runs as a formula. Written in constant-memory mode into a temporary file, which is
-    then streamed and deleted."""
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
-        bold = book.add_format({"bold": True})
-        per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
-        state: dict[str, Any] = {"sheet": None, "challenge": None, "row": 0}
-        used: set[str] = set()
-        table = layout(export.columns, export.scope.questions, export.questions)
-
-        def new_sheet(title: str) -> None:
-            sheet = book.add_worksheet(sheet_name(title, used))
-            for col, (head, width) in enumerate(zip(table.header, table.widths, strict=True)):
-                sheet.set_column(col, col, width)
-                sheet.write_string(0, col, head, bold)
-            sheet.freeze_panes(1, 0)
-            state.update(sheet=sheet, row=1)
-
-        def write(rows: list[Row]) -> None:
-            for row in rows:
-                if state["sheet"] is None or (per_challenge and row.challenge_id != state["challenge"]):
-                    new_sheet(row.challenge if per_challenge else "Roster")
-                    state["challenge"] = row.challenge_id
-                sheet = state["sheet"]
-                for col, cell in enumerate(table.cells):
-                    sheet.write_string(state["row"], col, str(cell(row)))
-                state["row"] += 1
-
-        async for rows in batches:
-            await asyncio.to_thread(write, rows)
-            counter[0] += len(rows)
-        if state["sheet"] is None:
-            new_sheet("Roster")  # an empty roster is a header without rows
-        await asyncio.to_thread(book.close)
-        with open(path, "rb") as handle:  # noqa: ASYNC230 (a local temporary file, read in chunks)
-            while chunk := handle.read(256 * 1024):
-                yield chunk
-    finally:
-        os.unlink(path)
+    text, so nothing in it runs as a formula, and neutralised like in CSV (the same text in both: a cell
+    edited in Excel, or the sheet saved as CSV, stays harmless). Streamed as it is written (xlsx.py)."""
+    book = StreamingWorkbook()
+    per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
+    table = layout(export.columns, export.scope.questions, export.questions)
+    header = [safe_cell(h) for h in table.header]
+    used: set[str] = set()
+    # the first sheet starts before any row is read, so that the first bytes leave at once; it is named
+    # (after its challenge) when its first row comes: names are written at the end, in the workbook part
+    book.add_sheet("Roster", header, table.widths)
+    yield book.drain()
+    challenge: int | None = None
+    async for rows in batches:
+        for row in rows:
+            if challenge is None:
+                book.rename(sheet_name(row.challenge if per_challenge else "Roster", used))
+                challenge = row.challenge_id
+            elif per_challenge and row.challenge_id != challenge:
+                book.add_sheet(sheet_name(row.challenge, used), header, table.widths)
+                challenge = row.challenge_id
+            book.write_row([safe_cell(cell(row)) for cell in table.cells])
+        counter[0] += len(rows)
+        if chunk := book.drain():
+            yield chunk
+    book.close()
+    yield book.drain()
