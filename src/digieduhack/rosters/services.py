@@ -4,7 +4,7 @@ spreadsheets, and an audit entry per export (who, what, which filters and column
 Scopes: a whole event (organizers), one host's challenges of an event (organizers, the host's members), one
 challenge (organizers, its host's members). Memory stays flat whatever the number of rows: rows come from a
 server-side cursor in batches, their answers are read per batch in a second session, and each format writes
-as it goes (XLSX too: a zip streamed entry by entry, rosters/xlsx.py).
+as it goes (XLSX through xlsxwriter's constant-memory mode into a temporary file, streamed when complete).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import csv
 import io
+import os
 import re
+import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +23,7 @@ from operator import attrgetter
 from typing import Any
 
 import msgspec
+import xlsxwriter  # type: ignore[import-untyped]
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -58,7 +61,6 @@ from digieduhack.models import (
 )
 from digieduhack.questions.schemas import AnswerOut, answer_text
 from digieduhack.rosters.schemas import Column, Delimiter, FileType, RosterOptions, RosterStatus, Sheets
-from digieduhack.rosters.xlsx import StreamingWorkbook
 
 BATCH = 2000  # rows fetched, answered and written at a time
 PREFETCH = 2  # batches read ahead of the writer
@@ -537,28 +539,46 @@ async def _xlsx(
 ) -> AsyncIterator[bytes]:
     """One sheet per challenge (or one in all), header row bold and frozen, widths set; every cell written as
     text, so nothing in it runs as a formula, and neutralised like in CSV (the same text in both: a cell
-    edited in Excel, or the sheet saved as CSV, stays harmless). Streamed as it is written (xlsx.py)."""
-    book = StreamingWorkbook()
-    per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
-    table = layout(export.columns, export.scope.questions, export.questions)
-    header = [safe_cell(h) for h in table.header]
-    used: set[str] = set()
-    # the first sheet starts before any row is read, so that the first bytes leave at once; it is named
-    # (after its challenge) when its first row comes: names are written at the end, in the workbook part
-    book.add_sheet("Roster", header, table.widths)
-    yield book.drain()
-    challenge: int | None = None
-    async for rows in batches:
-        for row in rows:
-            if challenge is None:
-                book.rename(sheet_name(row.challenge if per_challenge else "Roster", used))
-                challenge = row.challenge_id
-            elif per_challenge and row.challenge_id != challenge:
-                book.add_sheet(sheet_name(row.challenge, used), header, table.widths)
-                challenge = row.challenge_id
-            book.write_row([safe_cell(cell(row)) for cell in table.cells])
-        counter[0] += len(rows)
-        if chunk := book.drain():
-            yield chunk
-    book.close()
-    yield book.drain()
+    edited in Excel, or the sheet saved as CSV, stays harmless). xlsxwriter in constant-memory mode writes
+    each row to a temporary file as it comes; the zip is only complete when the workbook is closed, so the
+    file is streamed from disk then (its first byte comes at the end, memory stays flat)."""
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    try:
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+        bold = book.add_format({"bold": True})
+        per_challenge = export.options.sheets == Sheets.PER_CHALLENGE
+        table = layout(export.columns, export.scope.questions, export.questions)
+        header = [safe_cell(h) for h in table.header]
+        used: set[str] = set()
+        state: dict[str, Any] = {"sheet": None, "challenge": None, "row": 0}
+
+        def new_sheet(title: str) -> None:
+            sheet = book.add_worksheet(sheet_name(title, used))
+            for col, (head, width) in enumerate(zip(header, table.widths, strict=True)):
+                sheet.set_column(col, col, width)
+                sheet.write_string(0, col, head, bold)
+            sheet.freeze_panes(1, 0)
+            state.update(sheet=sheet, row=1)
+
+        def write(rows: list[Row]) -> None:
+            for row in rows:
+                if state["sheet"] is None or (per_challenge and row.challenge_id != state["challenge"]):
+                    new_sheet(row.challenge if per_challenge else "Roster")
+                    state["challenge"] = row.challenge_id
+                sheet, n = state["sheet"], state["row"]
+                for col, cell in enumerate(table.cells):
+                    sheet.write_string(n, col, safe_cell(cell(row)))
+                state["row"] = n + 1
+
+        async for rows in batches:
+            await asyncio.to_thread(write, rows)
+            counter[0] += len(rows)
+        if state["sheet"] is None:
+            new_sheet("Roster")  # an empty roster is a header without rows
+        await asyncio.to_thread(book.close)
+        with open(path, "rb") as handle:  # noqa: ASYNC230 (a local temporary file, read in chunks)
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+    finally:
+        os.unlink(path)
