@@ -1,4 +1,7 @@
-"""What the API and the pages exchange about announcements: the same structs for JSON and forms."""
+"""What the API and the pages exchange about announcements: the same structs for JSON and forms.
+
+Lengths are checked here (an over-long field is a 400 naming it, like every size limit of the API); a blank
+subject or message is the service's 422, so that it reads the same on the API and the page."""
 
 from __future__ import annotations
 
@@ -14,12 +17,11 @@ MAX_BODY = 10_000
 
 Subject = Annotated[
     str,
-    msgspec.Meta(min_length=1, max_length=MAX_SUBJECT, description="One line, 1 to 150 characters"),
+    msgspec.Meta(max_length=MAX_SUBJECT, description="One line, 1 to 150 characters"),
 ]
 Body = Annotated[
     str,
     msgspec.Meta(
-        min_length=1,
         max_length=MAX_BODY,
         description="Plain text or Markdown (sanitised in the HTML part), 1 to 10,000 characters",
     ),
