@@ -213,12 +213,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *accounts_api.handlers,
             *events_api.handlers,
             *hosts_api.handlers,
-            # before the teams and challenges: the fuzz test sends announcements while the challenge it
-            # works on still has registrations (cancelling it or a registration ends them)
-            *announcements_api.handlers,
             # before the challenges: the fuzz test (tests/test_api_fuzz.py) runs the operations in this
             # order, and cancelling a challenge or a registration would end the teams it works on
             *teams_api.handlers,
+            # before the challenges too: the fuzz test sends announcements while the challenge it works on
+            # still has registrations (cancelling it or a registration ends them)
+            *announcements_api.handlers,
             *challenges_api.handlers,
             *challenges_calendar.api_handlers,
             *registrations_api.handlers,

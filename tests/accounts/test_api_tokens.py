@@ -115,7 +115,10 @@ async def test_revoked_expired_and_unknown_tokens_are_refused(
     for token in (revoked, expired, "deh_unknown"):
         async with bearer(app, token) as api:
             r = await api.get("/api/v1/me")
-            assert (r.status_code, r.json()["detail"]) == (401, "This API token is unknown, revoked or expired.")
+            assert (r.status_code, r.json()["detail"]) == (
+                401,
+                "This API token is unknown, revoked or expired.",
+            )
     # an Authorization header that is not one of our tokens is not ours to judge: the request is anonymous
     async with bearer(app, "not-ours") as api:
         r = await api.get("/api/v1/me")
