@@ -73,8 +73,8 @@ async def challenge_preview(
     status_code=HTTP_201_CREATED,
     summary="Send an announcement to a challenge's participants (its host's members and organizers)",
     description=f"One e-mail per recipient (plain text and HTML) through the outbox. {AUDIENCES} 409 when "
-    "nobody is in the audience, or for a challenge of a past edition; 429 beyond 10 announcements per hour "
-    "and account.",
+    "nobody is in the audience, or for a challenge of a past edition; 429 beyond 10 announcements (by "
+    "default) per hour and account.",
     responses=problems(400, 401, 403, 404, 409, 415, 422, 429),
 )
 async def challenge_send(
@@ -128,8 +128,8 @@ async def event_preview(
     status_code=HTTP_201_CREATED,
     summary="Send an announcement to an edition's hosts or participants (organizers)",
     description=f"One e-mail per recipient (plain text and HTML) through the outbox. {EVENT_AUDIENCES} 409 "
-    "when nobody is in the audience, or for a past edition; 429 beyond 10 announcements per hour and "
-    "account.",
+    "when nobody is in the audience, or for a past edition; 429 beyond 10 announcements (by default) per "
+    "hour and account.",
     responses=problems(400, 401, 403, 404, 409, 415, 422, 429),
 )
 async def event_send(
