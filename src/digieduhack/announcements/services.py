@@ -312,6 +312,7 @@ async def send(
             account_id=person.account_id,
             context={**context, "name": person.name, "withdraw_url": link, "position": person.waitlisted},
             dedupe_key=f"announcement:{announcement.id}:{person.account_id}",
+            batch=True,  # keys of a new announcement: flushed once, below
         )
     db.add(
         AuditEntry(
