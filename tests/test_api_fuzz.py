@@ -77,8 +77,9 @@ SESSION_CHANGING = {"POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST
 # registration, the host's roster with promote and remove; a challenge's questions (list, add, change,
 # delete); rosters of an event, a host and a challenge in CSV, XLSX and JSON; teams (list, create, show, renew
 # the code, invite, leave, join); the audit trail; API tokens (list, create, revoke); check-in and its undo;
-# the dashboards of an edition and of a host, the hosts' readiness and reminding a host
-OPERATIONS = 78
+# the dashboards of an edition and of a host, the hosts' readiness and reminding a host; announcements to a
+# challenge's participants and to an edition's hosts or participants (list, preview, send)
+OPERATIONS = 84
 
 
 @dataclass
@@ -181,7 +182,8 @@ def run_schemathesis(
 ) -> Outcome:
     # thousands of requests by three identities: their budgets of registration changes would run out
     # before every operation had its turn (tests/registrations/test_join_rate_limit.py tests the limit)
-    app = create_app(replace(settings, join_attempts=100_000))
+    # the same for announcements (10 per hour; tests/announcements tests the limit)
+    app = create_app(replace(settings, join_attempts=100_000, announcement_attempts=100_000))
     outcome = Outcome()
     try:
         schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
@@ -349,6 +351,12 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "POST /api/v1/challenges/{slug}/teams": [{"name": "Fuzzed team"}],
         "POST /api/v1/challenges/{slug}/teams/{team_id}/invitations": [{"email": "dana@example.org"}],
         "POST /api/v1/teams/join": [{"code": base_team.code}],
+        "POST /api/v1/challenges/{slug}/announcements/preview": [
+            {"subject": "Bring a laptop", "body": "See you **on Monday**.", "audience": "challenge_all"}
+        ],
+        "POST /api/v1/challenges/{slug}/announcements": [
+            {"subject": "Bring a laptop", "body": "See you **on Monday**.", "audience": "challenge_all"}
+        ],
     }
 
     started = time.monotonic()
@@ -378,6 +386,9 @@ async def test_api_answers_fuzzed_requests_without_server_errors_and_as_document
         "GET /api/v1/events/{event_slug}/dashboard",
         "GET /api/v1/events/{event_slug}/readiness",
         "POST /api/v1/events/{event_slug}/readiness/{host_slug}/remind",
+        "GET /api/v1/events/{event_slug}/announcements",
+        "POST /api/v1/events/{event_slug}/announcements/preview",
+        "POST /api/v1/events/{event_slug}/announcements",
         # the fuzzed passwords are wrong: deleting the identities would end the run (tests/accounts does it)
         "DELETE /api/v1/me",
         # their rows are used up by operations that run before them (alice's registration cancelled by

@@ -35,6 +35,8 @@ from digieduhack.accounts.auth import (
     deny_by_default,
     viewer_zone,
 )
+from digieduhack.announcements import api as announcements_api
+from digieduhack.announcements import pages as announcements_pages
 from digieduhack.audit import api as audit_api
 from digieduhack.audit import pages as audit_pages
 from digieduhack.challenges import api as challenges_api
@@ -217,6 +219,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             # before the challenges: the fuzz test (tests/test_api_fuzz.py) runs the operations in this
             # order, and cancelling a challenge or a registration would end the teams it works on
             *teams_api.handlers,
+            # before the challenges too: the fuzz test sends announcements while the challenge it works on
+            # still has registrations (cancelling it or a registration ends them)
+            *announcements_api.handlers,
             *challenges_api.handlers,
             *challenges_calendar.api_handlers,
             *registrations_api.handlers,
@@ -241,6 +246,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *registrations_checkin.handlers,
             *questions_pages.handlers,
             *teams_pages.handlers,
+            *announcements_pages.handlers,
             *rosters_api.handlers,
             *rosters_pages.handlers,
             *outbox_pages.handlers,

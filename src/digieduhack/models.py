@@ -599,6 +599,63 @@ class TeamMember(Base):
     account: Mapped[Account] = relationship(lazy="raise")
 
 
+class AnnouncementAudience(enum.StrEnum):
+    """Who an announcement goes to: people of one challenge (by status), or of a whole edition."""
+
+    CHALLENGE_ALL = "challenge_all"  # confirmed and waitlisted
+    CHALLENGE_CONFIRMED = "challenge_confirmed"
+    CHALLENGE_WAITLISTED = "challenge_waitlisted"
+    CHALLENGE_CHECKED_IN = "challenge_checked_in"  # confirmed and checked in
+    EVENT_HOSTS = "event_hosts"  # members of the approved hosts with a challenge in the edition
+    EVENT_PARTICIPANTS = "event_participants"  # confirmed and waitlisted, in any challenge of the edition
+    EVENT_CONFIRMED = "event_confirmed"
+    EVENT_WAITLISTED = "event_waitlisted"
+    EVENT_CHECKED_IN = "event_checked_in"
+
+
+EVENT_AUDIENCES = (
+    AnnouncementAudience.EVENT_HOSTS,
+    AnnouncementAudience.EVENT_PARTICIPANTS,
+    AnnouncementAudience.EVENT_CONFIRMED,
+    AnnouncementAudience.EVENT_WAITLISTED,
+    AnnouncementAudience.EVENT_CHECKED_IN,
+)
+
+
+class Announcement(Base):
+    """A message a challenge's host (or an organizer) wrote to its participants, or an organizer to the hosts
+    or participants of an edition; sent as one outbox message per recipient in the same transaction."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        CheckConstraint("recipient_count >= 1", name="recipients_positive"),
+        # an announcement to a challenge's people names the challenge; one to a whole edition does not
+        CheckConstraint(
+            "(challenge_id IS NULL) = (audience IN ("
+            + ", ".join(f"'{a.value}'" for a in EVENT_AUDIENCES)
+            + "))",
+            name="scope_matches_audience",
+        ),
+        Index("ix_announcements_event_created", "event_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
+    audience: Mapped[AnnouncementAudience] = mapped_column(
+        _enum(AnnouncementAudience, "announcement_audience")
+    )
+    subject: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    recipient_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    author: Mapped[Account | None] = relationship(lazy="raise")
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
@@ -611,8 +668,11 @@ class AuditEntry(Base):
 
 
 __all__ = [
+    "EVENT_AUDIENCES",
     "Account",
     "AgendaItem",
+    "Announcement",
+    "AnnouncementAudience",
     "Answer",
     "ApiToken",
     "Audience",

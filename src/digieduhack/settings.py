@@ -51,6 +51,8 @@ class Settings:
     # password-reset requests and new verification links (each one sends an e-mail)
     reset_attempts: int = 5
     verify_resend_attempts: int = 3
+    # announcements sent per account and hour (each one may e-mail thousands of people)
+    announcement_attempts: int = 10
     rate_limit_window: int = 300
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 10
@@ -105,6 +107,7 @@ class Settings:
             login_attempts=int(get("LOGIN_ATTEMPTS") or defaults.login_attempts),
             signup_attempts=int(get("SIGNUP_ATTEMPTS") or defaults.signup_attempts),
             join_attempts=int(get("JOIN_ATTEMPTS") or defaults.join_attempts),
+            announcement_attempts=int(get("ANNOUNCEMENT_ATTEMPTS") or defaults.announcement_attempts),
             reset_attempts=int(get("RESET_ATTEMPTS") or defaults.reset_attempts),
             db_pool_size=int(get("DB_POOL_SIZE") or defaults.db_pool_size),
             db_pool_timeout=float(get("DB_POOL_TIMEOUT") or defaults.db_pool_timeout),

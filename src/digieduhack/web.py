@@ -76,6 +76,7 @@ FLASH_MESSAGES = {
     "team_code_renewed": N_("New code: the old code and link no longer work."),
     "team_invitation_sent": N_("Invitation sent: we e-mailed them the team's link."),
     "reminder_sent": N_("Reminder sent: the host's members got an e-mail listing what is missing."),
+    "announcement_sent": N_("Announcement sent: one e-mail per recipient is on its way through the outbox."),
 }
 
 FORMAT_LABELS = {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")}

@@ -192,6 +192,7 @@ async def test_export_holds_exactly_what_is_kept_about_the_person(
                 "created_at": iso(audit[0].created_at),
             }
         ],
+        "announcements": [],  # tests/announcements/test_privacy.py fills it
     }
     assert "password_hash" not in r.text and a.password_hash not in r.text
     assert c1.id != c2.id

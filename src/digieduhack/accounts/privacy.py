@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from digieduhack.accounts.schemas import (
     ExportAccount,
+    ExportAnnouncement,
     ExportAuditEntry,
     ExportMembership,
     ExportMessage,
@@ -26,11 +27,13 @@ from digieduhack.events.services import is_past
 from digieduhack.hosts import services as hosts
 from digieduhack.models import (
     Account,
+    Announcement,
     Answer,
     AuditEntry,
     AuthSession,
     Challenge,
     EmailToken,
+    Event,
     Host,
     HostInvitation,
     HostMember,
@@ -93,6 +96,13 @@ async def export_data(db: AsyncSession, account: Account, clock: Clock) -> Expor
         .where(or_(AuditEntry.actor_id == a.id, AuditEntry.target == f"account:{a.id}"))
         .order_by(AuditEntry.id)
     )
+    written = await db.execute(
+        select(Announcement, Event.slug, Challenge.slug)
+        .join(Event, Event.id == Announcement.event_id)
+        .outerjoin(Challenge, Challenge.id == Announcement.challenge_id)
+        .where(Announcement.author_id == a.id)
+        .order_by(Announcement.id)
+    )
     return ExportOut(
         exported_at=clock.now(),
         account=ExportAccount(
@@ -148,6 +158,18 @@ async def export_data(db: AsyncSession, account: Account, clock: Clock) -> Expor
         audit_entries=[
             ExportAuditEntry(action=e.action, target=e.target, details=e.details, created_at=e.created_at)
             for e in audit
+        ],
+        announcements=[
+            ExportAnnouncement(
+                event_slug=event_slug,
+                challenge_slug=challenge_slug,
+                audience=n.audience.value,
+                subject=n.subject,
+                body=n.body,
+                recipient_count=n.recipient_count,
+                created_at=n.created_at,
+            )
+            for n, event_slug, challenge_slug in written.tuples()
         ],
     )
 

@@ -163,6 +163,18 @@ class ExportAuditEntry(msgspec.Struct):
     created_at: datetime
 
 
+class ExportAnnouncement(msgspec.Struct):
+    """An announcement the person wrote (to a challenge's people, or as an organizer to an edition's)."""
+
+    event_slug: str
+    challenge_slug: str | None
+    audience: str
+    subject: str
+    body: str
+    recipient_count: int
+    created_at: datetime
+
+
 class ExportOut(msgspec.Struct):
     """Everything the app holds about one person (GDPR access), as a JSON download."""
 
@@ -174,6 +186,8 @@ class ExportOut(msgspec.Struct):
     sessions: int
     messages: list[ExportMessage]
     audit_entries: list[ExportAuditEntry]
+    # the announcements they wrote (the messages they received are in `messages`)
+    announcements: list[ExportAnnouncement] = msgspec.field(default_factory=list)
 
 
 class HostRef(msgspec.Struct):

@@ -77,10 +77,15 @@ async def enqueue(
     account_id: int | None = None,
     attachments: Sequence[Attachment] = (),
     dedupe_key: str | None = None,
+    batch: bool = False,
 ) -> OutboxMessage:
     """Write one message to the outbox in the caller's transaction. With a `dedupe_key` already used
-    (one message per state change), the earlier message is returned and nothing is added."""
-    if dedupe_key is not None:
+    (one message per state change), the earlier message is returned and nothing is added.
+
+    `batch=True` is for a caller enqueueing many messages with keys it just made (one announcement's): no
+    lookup and no flush per message; the caller flushes once, and the unique index still refuses a repeated
+    key then."""
+    if dedupe_key is not None and not batch:
         earlier = await db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if earlier is not None:
             return earlier
@@ -100,7 +105,8 @@ async def enqueue(
         attempts=0,
     )
     db.add(message)
-    await db.flush()
+    if not batch:
+        await db.flush()
     return message
 
 
