@@ -36,8 +36,8 @@ from digieduhack.models import (
     RegistrationStatus,
 )
 from digieduhack.outbox.services import enqueue, render
-from digieduhack.registrations.services import WITHDRAW_PURPOSE
-from digieduhack.security import RateLimiter, sign
+from digieduhack.registrations.codes import withdraw_url
+from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.web import render_markdown
 
@@ -297,12 +297,8 @@ async def send(
     await db.flush()
     context = _context(settings, actor, scope, audience, subject, body)
     for person in people:
-        link = None
-        if (
-            person.registration_id is not None
-        ):  # the link of the registration e-mails (registrations.services)
-            token = sign(settings.secret_key, WITHDRAW_PURPOSE, str(person.registration_id))
-            link = f"{settings.base_url.rstrip('/')}/registrations/withdraw/{token}"
+        # the withdraw link of the registration e-mails, when the audience selected one registration of theirs
+        link = None if person.registration_id is None else withdraw_url(settings, person.registration_id)
         await enqueue(
             db,
             settings,

@@ -34,6 +34,13 @@ def absolute(settings: Settings, path: str) -> str:
 
 
 # --- the personal check-in code --------------------------------------------------------------------
+def withdraw_url(settings: Settings, reg_id: int) -> str:
+    """The signed link of registration e-mails that withdraws the registration after one confirmation."""
+    return absolute(
+        settings, f"/registrations/withdraw/{registration_token(settings, WITHDRAW_PURPOSE, reg_id)}"
+    )
+
+
 def checkin_token(settings: Settings, reg: Registration) -> str:
     return registration_token(settings, CHECKIN_PURPOSE, reg.id)
 

@@ -170,12 +170,8 @@ async def require_within_limit(
 
 
 # --- e-mails ------------------------------------------------------------------------------------------
-def withdraw_token(settings: Settings, reg: Registration) -> str:
-    return codes.registration_token(settings, codes.WITHDRAW_PURPOSE, reg.id)
-
-
 def withdraw_url(settings: Settings, reg: Registration) -> str:
-    return codes.absolute(settings, f"/registrations/withdraw/{withdraw_token(settings, reg)}")
+    return codes.withdraw_url(settings, reg.id)
 
 
 def registration_for_token(settings: Settings, token: str) -> int | None:
