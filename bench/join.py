@@ -13,6 +13,8 @@ Two ways to load the server:
   --concurrency clients; a join's latency counts from its scheduled arrival, so waiting for a free client
   counts too. This is how people arrive when registration opens; it tells which rate the server sustains
   with a given p99.
+
+--workers N starts the server with N uvicorn worker processes (default 1).
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ async def prepare(url: str, participants: int, challenges: int, capacity: int) -
 async def run(args: argparse.Namespace) -> None:
     url = args.database_url or sqlite_url()
     tokens, slugs = await prepare(url, args.participants, args.challenges, args.capacity)
-    async with running_server(url, args.concurrency) as server:
+    async with running_server(url, args.concurrency, args.workers) as server:
         client = server.client
         csrf = (await client.get("/api/v1/auth/csrf")).json()["csrf_token"]
         latencies: list[float] = []
@@ -187,6 +189,7 @@ async def run(args: argparse.Namespace) -> None:
         f"joins         {len(latencies)} by {args.concurrency} concurrent clients on {len(slugs)} challenges"
         f" ({load})"
     )
+    print(f"server        uvicorn, {args.workers} worker process(es)")
     print(f"statuses      {statuses}")
     print(f"throughput    {len(latencies) / elapsed:.0f} joins/s ({elapsed:.2f} s)")
     print(
@@ -207,6 +210,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument(
         "--rate", type=float, help="open loop: joins arriving per second (default: closed loop)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes of the server (each with its own connection pool)",
     )
     asyncio.run(run(parser.parse_args()))
 

@@ -332,6 +332,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = dbmod.create_sessionmaker(engine)
+    app.state.read_sessionmaker = dbmod.create_read_sessionmaker(engine)
     app.state.sqlite_write_lock = asyncio.Lock() if settings.is_sqlite else None
     app.state.clock = clock or Clock()
     app.state.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from litestar import Request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -20,15 +22,35 @@ WRITE = {"sqlite_write": True}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def ping_outside_transaction(dbapi_connection: Any) -> bool:
+    """The pool's pre-ping in one round trip instead of three.
+
+    SQLAlchemy's asyncpg adapter wraps its ping (`;`) in BEGIN ... ROLLBACK, for pgbouncer's transaction
+    mode (sqlalchemy#10226): three round trips at every checkout, two checkouts per request. The app talks to
+    PostgreSQL directly, so the `;` is sent alone, as the adapter does on autocommit connections. A dropped
+    connection still fails the ping with the adapter's DBAPI error, which the pool reads as a disconnect:
+    it invalidates the pool and connects afresh (tests/security/test_database_restart.py)."""
+    level = dbapi_connection.isolation_level
+    dbapi_connection.isolation_level = "autocommit"
+    try:
+        dbapi_connection.ping()
+    finally:
+        dbapi_connection.isolation_level = level
+    return True
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if not settings.is_sqlite:
-        return create_async_engine(
+        pg = create_async_engine(
             settings.database_url,
             pool_pre_ping=True,  # the first request after a database restart must not fail
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_size,
             pool_timeout=settings.db_pool_timeout,
         )
+        if pg.dialect.driver == "asyncpg":
+            pg.sync_engine.dialect.do_ping = ping_outside_transaction  # type: ignore[method-assign]
+        return pg
     engine = create_async_engine(
         settings.database_url,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
@@ -61,6 +83,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for one read outside the request's transaction (the session middleware's lookup of the
+    cookie). On PostgreSQL they run in autocommit mode: the query is one round trip, without a BEGIN before
+    it and a ROLLBACK after it. Never write through them. SQLite (in-process, no round trips) keeps its
+    plain BEGIN, chosen by the begin listener above."""
+    if engine.dialect.name == "sqlite":
+        return create_sessionmaker(engine)
+    return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+def dialect_insert(db: AsyncSession) -> Callable[..., Any]:
+    """The INSERT construct of the session's database, the one with ON CONFLICT (PostgreSQL and SQLite
+    both have it, with RETURNING)."""
+    return pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def begin_write(db: AsyncSession) -> None:

@@ -74,7 +74,8 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         token = connection.cookies.get(session_cookie_name(app.state.settings))
         if not token or len(token) > 100:
             return AuthenticationResult(user=None, auth=None)
-        async with app.state.sessionmaker() as db:
+        # one query (the account with its hosts, joined to the session), in autocommit on PostgreSQL
+        async with app.state.read_sessionmaker() as db:
             account = await account_for_token(db, token, app.state.clock)
         return AuthenticationResult(user=account, auth=token if account else None)
 

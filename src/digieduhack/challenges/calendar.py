@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date, datetime
 from urllib.parse import quote
@@ -67,4 +68,40 @@ def ical(challenges: Sequence[Challenge], name: str, *, base_url: str, stamp: da
             last_date=date(last + 1, 1, 1) if last < date.max.year else date.max,
         )
     content: bytes = calendar.to_ical()
+    return content
+
+
+# the .ics attached to confirmation e-mails, per version of a challenge (see challenge_ics)
+_ATTACHMENTS: OrderedDict[tuple[object, ...], str] = OrderedDict()
+ATTACHMENTS_KEPT = 256
+
+
+def challenge_ics(challenge: Challenge, *, base_url: str, stamp: datetime) -> str:
+    """The .ics of one challenge, as the confirmation e-mails attach it, built once per version of the
+    challenge rather than once per join (building it, time zone rules included, costs more CPU than the
+    rest of a join). The key is everything the file shows, so any edit (title, times, zone, place, format,
+    cancellation) builds a new file; its DTSTAMP is when that version was first built."""
+    key = (
+        challenge.id,
+        challenge.slug,
+        challenge.title,
+        challenge.summary,
+        challenge.timezone,
+        challenge.starts_at,
+        challenge.ends_at,
+        challenge.format,
+        challenge.venue,
+        challenge.city,
+        challenge.country,
+        challenge.status == ChallengeStatus.CANCELLED,
+        base_url,
+    )
+    content = _ATTACHMENTS.get(key)
+    if content is None:
+        content = ical([challenge], challenge.title, base_url=base_url, stamp=stamp).decode()
+        _ATTACHMENTS[key] = content
+        if len(_ATTACHMENTS) > ATTACHMENTS_KEPT:
+            _ATTACHMENTS.popitem(last=False)
+    else:
+        _ATTACHMENTS.move_to_end(key)
     return content

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
+from digieduhack.db import dialect_insert
 from digieduhack.models import OutboxMessage
 from digieduhack.settings import Settings
 from digieduhack.timezones import format_local, format_range, utc_offset
@@ -80,34 +81,46 @@ async def enqueue(
     batch: bool = False,
 ) -> OutboxMessage:
     """Write one message to the outbox in the caller's transaction. With a `dedupe_key` already used
-    (one message per state change), the earlier message is returned and nothing is added.
+    (one message per state change), the earlier message is returned and nothing is added: the INSERT
+    skips it (ON CONFLICT DO NOTHING on the key's unique index), so a new message costs one statement and
+    two concurrent writers of the same key still leave one message.
 
     `batch=True` is for a caller enqueueing many messages with keys it just made (one announcement's): no
-    lookup and no flush per message; the caller flushes once, and the unique index still refuses a repeated
-    key then."""
-    if dedupe_key is not None and not batch:
-        earlier = await db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-        if earlier is not None:
-            return earlier
+    flush per message; the caller flushes once, and the unique index still refuses a repeated key then."""
     subject, text, html = render(settings, kind, context)
     now = clock.now()
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        account_id=account_id,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        attachments=[asdict(a) for a in attachments],
-        dedupe_key=dedupe_key,
-        created_at=now,
-        next_attempt_at=now,
-        attempts=0,
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "to_address": to,
+        "account_id": account_id,
+        "subject": subject,
+        "text_body": text,
+        "html_body": html,
+        "attachments": [asdict(a) for a in attachments],
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+    }
+    if dedupe_key is None or batch:
+        message = OutboxMessage(**fields)
+        db.add(message)
+        if not batch:
+            await db.flush()
+        return message
+    await db.flush()  # rows the message refers to (its account) go first, as a flush would order them
+    stmt = (
+        dialect_insert(db)(OutboxMessage)
+        .values(**fields)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+        .returning(OutboxMessage)
     )
-    db.add(message)
-    if not batch:
-        await db.flush()
-    return message
+    added: OutboxMessage | None = await db.scalar(select(OutboxMessage).from_statement(stmt))
+    if added is not None:
+        return added
+    earlier = await db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    assert earlier is not None  # the conflict was with it
+    return earlier
 
 
 # --- what the organizers see: the outbox, newest first ----------------------------------------------

@@ -13,16 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import ColumnElement
 
 from digieduhack.accounts.services import require_verified_email
-from digieduhack.challenges.calendar import challenge_url, ical, location
+from digieduhack.challenges.calendar import challenge_ics, challenge_url, location
 from digieduhack.challenges.status import registration_shut
 from digieduhack.clock import Clock
+from digieduhack.db import dialect_insert
 from digieduhack.errors import Conflict, NotFound, field_error
 from digieduhack.events.services import require_open_edition
 from digieduhack.models import (
@@ -119,22 +118,25 @@ async def active_registration(db: AsyncSession, account_id: int, challenge_id: i
 async def participation(db: AsyncSession, event: Event, account_id: int) -> EventParticipation:
     """The participant's row for the event, created when missing, locked until the transaction ends.
 
-    Call it after locking the challenge(s): every change takes the locks in that order."""
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await db.execute(
-        insert(EventParticipation)
+    One statement: INSERT ... ON CONFLICT DO UPDATE ... RETURNING. An existing row is updated (to itself),
+    which locks it like SELECT ... FOR UPDATE and returns its latest committed values; on SQLite the
+    transaction already holds the write lock. Call it after locking the challenge(s): every change takes the
+    locks in that order."""
+    stmt = (
+        dialect_insert(db)(EventParticipation)
         .values(
             event_id=event.id, account_id=account_id, held=0, max_held=event.max_challenges_per_participant
         )
-        .on_conflict_do_nothing()
+        .on_conflict_do_update(
+            index_elements=[EventParticipation.event_id, EventParticipation.account_id],
+            set_={"held": EventParticipation.held},
+        )
+        .returning(EventParticipation)
     )
-    part = await db.scalar(
-        select(EventParticipation)
-        .where(EventParticipation.event_id == event.id, EventParticipation.account_id == account_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    part: EventParticipation | None = await db.scalar(
+        select(EventParticipation).from_statement(stmt).execution_options(populate_existing=True)
     )
-    assert part is not None  # inserted just above or already there
+    assert part is not None  # inserted or updated: RETURNING always gives the row
     return part
 
 
@@ -196,10 +198,8 @@ async def notify(
     confirmed = reg.status == RegistrationStatus.CONFIRMED
     attachments = []
     if confirmed:
-        calendar = ical([challenge], challenge.title, base_url=settings.base_url, stamp=clock.now())
-        attachments.append(
-            Attachment(f"{challenge.slug}.ics", "text/calendar; method=PUBLISH", calendar.decode())
-        )
+        calendar = challenge_ics(challenge, base_url=settings.base_url, stamp=clock.now())
+        attachments.append(Attachment(f"{challenge.slug}.ics", "text/calendar; method=PUBLISH", calendar))
     await enqueue(
         db,
         settings,
