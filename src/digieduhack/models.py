@@ -123,6 +123,10 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# a registration that holds a place or waits for one
+ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
 class ChallengeNoticeKind(enum.StrEnum):
     CANCELLED = "cancelled"
     TIME_CHANGED = "time_changed"

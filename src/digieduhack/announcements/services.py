@@ -24,6 +24,7 @@ from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, FieldErrors, Forbidden
 from digieduhack.events.services import get_event, require_open_edition
 from digieduhack.models import (
+    ACTIVE_STATUSES,
     Account,
     Announcement,
     AnnouncementAudience,
@@ -46,7 +47,7 @@ _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
 WINDOW = 3600  # the budget of announcements per account is counted over an hour
 KIND = "announcement"
 A = AnnouncementAudience
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+ACTIVE = ACTIVE_STATUSES
 # the statuses (and check-in) an audience of participants selects, whether of a challenge or an edition
 _PARTICIPANTS: dict[AnnouncementAudience, tuple[tuple[RegistrationStatus, ...], bool]] = {
     A.CHALLENGE_ALL: (ACTIVE, False),

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Date, and_, cast, distinct, exists, func, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from digieduhack.challenges.services import get_host, is_member
+from digieduhack.challenges.services import LISTED, get_host, is_member
 from digieduhack.clock import Clock
 from digieduhack.dashboard.schemas import (
     Bucket,
@@ -34,6 +34,7 @@ from digieduhack.dashboard.schemas import (
 )
 from digieduhack.errors import Conflict, Forbidden
 from digieduhack.models import (
+    ACTIVE_STATUSES,
     Account,
     AgendaItem,
     AuditEntry,
@@ -53,8 +54,7 @@ from digieduhack.settings import Settings
 from digieduhack.timezones import babel_locale, language_name
 from digieduhack.web import FORMAT_LABELS, HOST_KIND_LABELS, N_
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
-LISTED = (ChallengeStatus.PUBLISHED, ChallengeStatus.CLOSED)
+ACTIVE = ACTIVE_STATUSES
 UNKNOWN = "unknown"
 # the per-day series never grows beyond a year of days, however early the first registration
 MAX_DAYS = 366

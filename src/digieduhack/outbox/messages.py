@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from digieduhack.clock import Clock
 from digieduhack.models import (
+    ACTIVE_STATUSES,
     Account,
     Challenge,
     ChallengeNotice,
@@ -18,7 +19,6 @@ from digieduhack.models import (
     Host,
     HostStatus,
     Registration,
-    RegistrationStatus,
 )
 from digieduhack.outbox.services import enqueue
 from digieduhack.settings import Settings
@@ -109,7 +109,7 @@ async def challenge_notices(
         .join(Registration, Registration.account_id == Account.id)
         .where(
             Registration.challenge_id == challenge.id,
-            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+            Registration.status.in_(ACTIVE_STATUSES),
             Account.deleted_at.is_(None),
         )
         .order_by(Registration.id)

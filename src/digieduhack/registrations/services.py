@@ -25,6 +25,7 @@ from digieduhack.db import dialect_insert
 from digieduhack.errors import Conflict, NotFound, field_error
 from digieduhack.events.services import require_open_edition
 from digieduhack.models import (
+    ACTIVE_STATUSES,
     Account,
     Challenge,
     ChallengeFormat,
@@ -42,7 +43,7 @@ from digieduhack.security import RateLimiter
 from digieduhack.settings import Settings
 from digieduhack.teams.services import drop_member
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+ACTIVE = ACTIVE_STATUSES
 
 
 class AlreadyRegistered(Conflict):

@@ -30,6 +30,7 @@ from digieduhack.clock import Clock
 from digieduhack.errors import Conflict, Forbidden, NotFound, field_error
 from digieduhack.events.services import require_open_edition
 from digieduhack.models import (
+    ACTIVE_STATUSES,
     Account,
     Challenge,
     ChallengeStatus,
@@ -232,7 +233,7 @@ async def _require_confirmed(db: AsyncSession, challenge: Challenge, actor: Acco
     stmt = select(Registration).where(
         Registration.challenge_id == challenge.id,
         Registration.account_id == actor.id,
-        Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+        Registration.status.in_(ACTIVE_STATUSES),
     )
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
